@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test suite. Installs the real Kafka clients the compatibility tests drive when they are
+# missing (Debian packages and npm), so it works on a fresh machine that has only the .NET SDK.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+
+need_apt=()
+command -v kcat >/dev/null || need_apt+=(kcat)
+/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || need_apt+=(python3-confluent-kafka)
+/usr/bin/python3 -c 'import kafka' 2>/dev/null || need_apt+=(python3-kafka)
+[ -e /usr/include/librdkafka/rdkafka.h ] || need_apt+=(librdkafka-dev)
+ldconfig -p | grep -q 'liblz4.so.1 ' || need_apt+=(liblz4-1)
+ldconfig -p | grep -q 'libzstd.so.1 ' || need_apt+=(libzstd1)
+command -v node >/dev/null || need_apt+=(nodejs npm)
+command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if [ ! -d tests/compat/node/node_modules/kafkajs ]; then
+  (cd tests/compat/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+dotnet build AkkaBroker.sln -c Release -warnaserror 2>&1 | grep -E 'error|Warn|Elapsed' || true
+log=$(mktemp)
+set +e
+dotnet test AkkaBroker.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -vE '^\s+Passed ' 
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -oE 'Passed:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "$passed passed, $failed failed"
+exit "$status"
