@@ -30,7 +30,7 @@ public enum CompressionType : byte
 /// producerId int64 | producerEpoch int16 | baseSequence int32 | recordCount int32 | records...
 /// The CRC covers everything from attributes to the end of the batch.
 /// </summary>
-public readonly ref struct RecordBatch
+public readonly ref partial struct RecordBatch
 {
     public const int HeaderSize = 61;
     /// <summary>baseOffset + batchLength: the bytes before what batchLength counts.</summary>

@@ -1,0 +1,209 @@
+using Broker.Protocol.Primitives;
+using Broker.Protocol.Records.Compression;
+
+namespace Broker.Protocol.Records;
+
+/// <summary>Kafka's error codes for record validation (the values are Kafka's wire error codes).</summary>
+public enum RecordErrorCode : short
+{
+    None = 0,
+    CorruptMessage = 2,
+    MessageTooLarge = 10,
+    InvalidTimestamp = 32,
+    UnsupportedForMessageFormat = 43,
+    UnsupportedCompressionType = 76,
+    InvalidRecord = 87,
+}
+
+/// <summary>What the produce path checks; the defaults are a client produce v3+ with Kafka's defaults.</summary>
+public sealed class BatchValidationOptions
+{
+    public static BatchValidationOptions ClientProduce { get; } = new();
+
+    /// <summary>max.message.bytes: the largest batch accepted (Kafka's default 1048588).</summary>
+    public int MaxBatchSize { get; init; } = 1_048_588;
+    /// <summary>Produce v3+ carries exactly one batch per partition.</summary>
+    public bool RequireSingleBatch { get; init; } = true;
+    /// <summary>Clients send base offset 0; the leader assigns offsets.</summary>
+    public bool RequireZeroBaseOffset { get; init; } = true;
+    /// <summary>Only the transaction coordinator writes control batches.</summary>
+    public bool AllowControlBatches { get; init; }
+    /// <summary>Compacted topics reject records without a key.</summary>
+    public bool RequireKeys { get; init; }
+    /// <summary>zstd needs produce v7+.</summary>
+    public bool AllowZstd { get; init; } = true;
+    /// <summary>Decompress compressed batches to check their records, as Kafka's LogValidator does.</summary>
+    public bool ValidateCompressedRecords { get; init; } = true;
+    public int MaxDecompressedBytes { get; init; } = CompressionCodecs.DefaultMaxDecompressedBytes;
+}
+
+/// <summary>The outcome of <see cref="RecordBatchValidator.Validate"/>; <see cref="Message"/> is set only on error.</summary>
+public readonly record struct BatchValidationResult(
+    RecordErrorCode Error, string? Message, int BatchCount, int RecordCount, long MaxTimestamp)
+{
+    public bool IsValid => Error == RecordErrorCode.None;
+}
+
+/// <summary>
+/// Checks the records of a produce request before they reach the log: magic 2, sizes, CRC,
+/// compression, the header's counts against the records themselves. Reports a Kafka error code
+/// instead of throwing, since a bad batch fails one partition, not the connection.
+/// </summary>
+public static class RecordBatchValidator
+{
+    public static BatchValidationResult Validate(ReadOnlySpan<byte> records, BatchValidationOptions? options = null, PooledBufferWriter? scratch = null)
+    {
+        options ??= BatchValidationOptions.ClientProduce;
+        if (records.IsEmpty)
+        {
+            return Fail(RecordErrorCode.InvalidRecord, "the request carries no record batch");
+        }
+        var batches = 0;
+        var recordCount = 0;
+        var maxTimestamp = -1L;
+        PooledBufferWriter? ownScratch = null;
+        try
+        {
+            while (!records.IsEmpty)
+            {
+                if (batches == 1 && options.RequireSingleBatch)
+                {
+                    return Fail(RecordErrorCode.InvalidRecord, "produce requests must carry exactly one record batch");
+                }
+                var error = ValidateBatch(records, options, ref scratch, ref ownScratch, out var size, out var count, out var batchMax, out var message);
+                if (error != RecordErrorCode.None)
+                {
+                    return Fail(error, message);
+                }
+                batches++;
+                recordCount += count;
+                maxTimestamp = Math.Max(maxTimestamp, batchMax);
+                records = records.Slice(size);
+            }
+        }
+        finally
+        {
+            ownScratch?.Dispose();
+        }
+        return new BatchValidationResult(RecordErrorCode.None, null, batches, recordCount, maxTimestamp);
+    }
+
+    private static BatchValidationResult Fail(RecordErrorCode error, string? message) => new(error, message, 0, 0, -1);
+
+    private static RecordErrorCode ValidateBatch(ReadOnlySpan<byte> buffer, BatchValidationOptions options,
+        ref PooledBufferWriter? scratch, ref PooledBufferWriter? ownScratch,
+        out int size, out int count, out long maxTimestamp, out string? message)
+    {
+        size = 0;
+        count = 0;
+        maxTimestamp = -1;
+        message = null;
+        if (buffer.Length < RecordBatch.MagicOffset + 1)
+        {
+            message = $"{buffer.Length} bytes cannot hold a batch header";
+            return RecordErrorCode.CorruptMessage;
+        }
+        var magic = (sbyte)buffer[RecordBatch.MagicOffset];
+        if (magic != 2)
+        {
+            message = $"record batches must use magic 2, not {magic}";
+            return RecordErrorCode.InvalidRecord;
+        }
+        if (!RecordBatch.TryRead(buffer, out var batch, out size))
+        {
+            message = "truncated record batch or invalid batch length";
+            return RecordErrorCode.CorruptMessage;
+        }
+        if (size > options.MaxBatchSize)
+        {
+            message = $"batch of {size} bytes exceeds the {options.MaxBatchSize} byte limit";
+            return RecordErrorCode.MessageTooLarge;
+        }
+        if (!batch.IsCrcValid)
+        {
+            message = $"batch CRC {batch.Crc:x8} does not match its contents ({batch.ComputeCrc():x8})";
+            return RecordErrorCode.CorruptMessage;
+        }
+        var compression = batch.Compression;
+        if (!CompressionCodecs.IsKnown(compression) || (compression == CompressionType.Zstd && !options.AllowZstd))
+        {
+            message = $"compression type {(int)compression} is not supported here";
+            return RecordErrorCode.UnsupportedCompressionType;
+        }
+        if (batch.IsControl && !options.AllowControlBatches)
+        {
+            message = "clients may not write control batches";
+            return RecordErrorCode.InvalidRecord;
+        }
+        if (options.RequireZeroBaseOffset && batch.BaseOffset != 0)
+        {
+            message = $"a produced batch must have base offset 0, not {batch.BaseOffset}";
+            return RecordErrorCode.InvalidRecord;
+        }
+        count = batch.RecordCount;
+        if (count <= 0 || batch.LastOffsetDelta != count - 1)
+        {
+            message = $"record count {count} is inconsistent with last offset delta {batch.LastOffsetDelta}";
+            return RecordErrorCode.InvalidRecord;
+        }
+        maxTimestamp = batch.MaxTimestamp;
+        if (compression != CompressionType.None && !options.ValidateCompressedRecords)
+        {
+            return RecordErrorCode.None;
+        }
+        return ValidateRecords(batch, options, ref scratch, ref ownScratch, out message);
+    }
+
+    private static RecordErrorCode ValidateRecords(RecordBatch batch, BatchValidationOptions options,
+        ref PooledBufferWriter? scratch, ref PooledBufferWriter? ownScratch, out string? message)
+    {
+        message = null;
+        RecordEnumerator records;
+        if (batch.Compression == CompressionType.None)
+        {
+            records = batch.GetRecords();
+        }
+        else
+        {
+            scratch ??= ownScratch = new PooledBufferWriter(batch.TotalSize * 4);
+            try
+            {
+                records = batch.GetRecords(scratch, options.MaxDecompressedBytes);
+            }
+            catch (ProtocolException e)
+            {
+                message = e.Message;
+                return RecordErrorCode.CorruptMessage;
+            }
+            catch (DllNotFoundException e)
+            {
+                message = e.Message;
+                return RecordErrorCode.UnsupportedCompressionType;
+            }
+        }
+        try
+        {
+            var expected = 0;
+            foreach (var record in records)
+            {
+                if (record.OffsetDelta != expected)
+                {
+                    message = $"record {expected} has offset delta {record.OffsetDelta}";
+                    return RecordErrorCode.InvalidRecord;
+                }
+                if (options.RequireKeys && record.KeyIsNull)
+                {
+                    message = "compacted topics require a key on every record";
+                    return RecordErrorCode.InvalidRecord;
+                }
+                expected++;
+            }
+        }
+        catch (ProtocolException e)
+        {
+            message = "invalid record structure: " + e.Message;
+            return RecordErrorCode.InvalidRecord;
+        }
+        return RecordErrorCode.None;
+    }
+}
