@@ -13,6 +13,9 @@ command -v kcat >/dev/null || need_apt+=(kcat)
 [ -e /usr/include/librdkafka/rdkafka.h ] || need_apt+=(librdkafka-dev)
 ldconfig -p | grep -q 'liblz4.so.1 ' || need_apt+=(liblz4-1)
 ldconfig -p | grep -q 'libzstd.so.1 ' || need_apt+=(libzstd1)
+# The codec interop tests compress and decompress with the command-line tools too.
+command -v lz4 >/dev/null || need_apt+=(lz4)
+command -v zstd >/dev/null || need_apt+=(zstd)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 command -v gcc >/dev/null || need_apt+=(gcc libc6-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -51,10 +51,6 @@ public sealed class RecordBatchBuilder : IDisposable
         _maxTimestamp = -1;
     }
 
-    /// <summary>Appends a record with non-null key and value (empty spans are empty, not null).</summary>
-    public void Append(long timestamp, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ReadOnlySpan<RecordHeaderData> headers = default) =>
-        Append(timestamp, key, false, value, false, headers);
-
     /// <summary>Convenience overload where null arrays are null key / value.</summary>
     public void Append(long timestamp, byte[]? key, byte[]? value, params RecordHeaderData[] headers) =>
         Append(timestamp, key, key is null, value, value is null, headers);
@@ -138,7 +134,7 @@ public sealed class RecordBatchBuilder : IDisposable
         Span<byte> value = stackalloc byte[6];
         BinaryPrimitives.WriteInt16BigEndian(value, 0);
         BinaryPrimitives.WriteInt32BigEndian(value.Slice(2), coordinatorEpoch);
-        Append(timestamp, key, value);
+        Append(timestamp, key, false, value, false, default);
     }
 
     /// <summary>Writes the batch; returns its size. Throws if no record was appended.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using Broker.Protocol.Primitives;
 
@@ -29,6 +30,7 @@ public sealed class GzipCodec : ICompressionCodec
             using var input = new UnmanagedMemoryStream(p, source.Length);
             using var gz = new GZipStream(input, CompressionMode.Decompress);
             var total = 0;
+            var crc = ~0u;
             try
             {
                 while (true)
@@ -37,8 +39,10 @@ public sealed class GzipCodec : ICompressionCodec
                     var n = gz.Read(span);
                     if (n == 0)
                     {
+                        CheckTrailer(source, ~crc, total);
                         return total;
                     }
+                    crc = Crc32.Append(crc, span.Slice(0, n));
                     destination.Advance(n);
                     total += n;
                     if (total > maxOutputBytes)
@@ -51,6 +55,27 @@ public sealed class GzipCodec : ICompressionCodec
             {
                 throw new ProtocolException("corrupt gzip data: " + e.Message, e);
             }
+        }
+    }
+
+    /// <summary>
+    /// GZipStream treats input that ends mid-stream as a normal end, so truncated input would
+    /// decode to a prefix. Kafka's clients write one gzip member, whose trailer (CRC-32 and size of
+    /// the whole output) must match what was produced; truncation leaves other bytes there.
+    /// A trailer size smaller than the output is a later member of a multi-member stream: zlib
+    /// has checked that member's trailer itself, so it is accepted.
+    /// </summary>
+    private static void CheckTrailer(ReadOnlySpan<byte> source, uint outputCrc, int total)
+    {
+        if (source.Length < 18)
+        {
+            throw new ProtocolException("gzip data shorter than its header and trailer");
+        }
+        var crc = BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(source.Length - 8));
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(source.Length - 4));
+        if (size > (uint)total || (size == (uint)total && crc != outputCrc))
+        {
+            throw new ProtocolException("truncated or corrupt gzip data: the trailer does not match the output");
         }
     }
 
