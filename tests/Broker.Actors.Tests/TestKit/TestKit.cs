@@ -42,6 +42,9 @@ public abstract class TestKit : IDisposable
     /// <summary>See <see cref="TestProbe.ExpectMsg{T}(Predicate{T}, TimeSpan?)"/>.</summary>
     protected T ExpectMsg<T>(Predicate<T> predicate, TimeSpan? timeout = null) => _testActor.ExpectMsg(predicate, timeout);
 
+    /// <summary>See <see cref="TestProbe.ExpectMsgAllOf{T}"/>.</summary>
+    protected IReadOnlyList<T> ExpectMsgAllOf<T>(params T[] expected) where T : notnull => _testActor.ExpectMsgAllOf(expected);
+
     /// <summary>See <see cref="TestProbe.ExpectNoMsg"/>.</summary>
     protected void ExpectNoMsg(TimeSpan duration) => _testActor.ExpectNoMsg(duration);
 

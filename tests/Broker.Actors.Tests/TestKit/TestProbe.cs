@@ -61,6 +61,25 @@ public sealed class TestProbe
             : Fail<T>($"expected {typeof(T).Name} matching the predicate but got {Describe(message)}");
     }
 
+    /// <summary>The next messages are exactly <paramref name="expected"/>, in any order (for messages from different actors).</summary>
+    public IReadOnlyList<T> ExpectMsgAllOf<T>(params T[] expected) where T : notnull
+    {
+        var missing = new List<T>(expected);
+        var received = new List<T>(expected.Length);
+        var deadline = DateTime.UtcNow + TestKitSettings.DefaultTimeout;
+        while (missing.Count > 0)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var message = Next(left > TimeSpan.Zero ? left : TimeSpan.Zero, string.Join(", ", missing));
+            if (message is not T typed || !missing.Remove(typed))
+                Assert.Fail($"expected one of [{string.Join(", ", missing)}] but got {Describe(message)}");
+            else
+                received.Add(typed);
+        }
+
+        return received;
+    }
+
     /// <summary>Fails if any message arrives within <paramref name="duration"/>.</summary>
     public void ExpectNoMsg(TimeSpan duration)
     {
