@@ -1,0 +1,145 @@
+namespace Broker.Actors.Storage;
+
+/// <summary>What a log's owner knows about it from the log dir's checkpoint files at startup.</summary>
+public sealed record LogStartupState(
+    long RecoveryPoint = 0,
+    long LogStartOffset = 0,
+    long HighWatermark = 0,
+    bool HadCleanShutdown = false);
+
+/// <summary>
+/// A partition's log: a directory <c>&lt;topic&gt;-&lt;partition&gt;</c> of segments. One writer at a time
+/// (appends, truncation, retention and flushes take <c>_lock</c>); readers never take it: after
+/// every change the log publishes an immutable <see cref="LogSnapshot"/> and reads go through it.
+/// </summary>
+public sealed partial class Log : IDisposable
+{
+    private readonly object _lock = new();
+    private readonly TimeProvider _time;
+    private readonly List<LogSegment> _segments = [];
+    private LogSnapshot _snapshot = null!;
+    private long _logEndOffset;
+    private long _logStartOffset;
+    private long _highWatermark;
+    private long _recoveryPoint;
+    private long _lastFlushMs;
+    private bool _closed;
+
+    private Log(string dir, TopicPartition tp, LogConfig config, TimeProvider time)
+    {
+        Dir = dir;
+        TopicPartition = tp;
+        Config = config;
+        _time = time;
+        LeaderEpochCache = new LeaderEpochFileCache(dir);
+        ProducerState = new ProducerStateManager(dir);
+    }
+
+    public string Dir { get; private set; }
+    public TopicPartition TopicPartition { get; }
+    public LogConfig Config { get; private set; }
+    public LeaderEpochFileCache LeaderEpochCache { get; }
+
+    /// <summary>Idempotent producer state; touch only from the log's writer (or under <see cref="WithLock"/>).</summary>
+    public ProducerStateManager ProducerState { get; }
+
+    /// <summary>The latest published view: what readers use.</summary>
+    public LogSnapshot Current => Volatile.Read(ref _snapshot);
+
+    public long LogEndOffset => Current.LogEndOffset;
+    public long LogStartOffset => Current.LogStartOffset;
+    public long HighWatermark => Current.HighWatermark;
+    public long RecoveryPoint => Volatile.Read(ref _recoveryPoint);
+    public int SegmentCount => Current.Segments.Length;
+    public long Size => Current.Size;
+
+    /// <summary>
+    /// Opens (or creates) the log in <paramref name="dir"/>, recovering it as needed: after a clean
+    /// shutdown only the active segment's tail is read; otherwise every segment from the recovery
+    /// point on is validated batch by batch and a torn or corrupt tail is cut off.
+    /// </summary>
+    public static Log Open(string dir, LogConfig config, LogStartupState? state = null, TimeProvider? time = null)
+    {
+        state ??= new LogStartupState();
+        Directory.CreateDirectory(dir);
+        if (!TopicPartition.TryParseDirectoryName(Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), out var tp))
+        {
+            tp = new TopicPartition(Path.GetFileName(dir), 0);
+        }
+        var log = new Log(dir, tp, config, time ?? TimeProvider.System);
+        log.Load(state);
+        return log;
+    }
+
+    /// <summary>Runs <paramref name="action"/> as the writer (e.g. to inspect producer state consistently).</summary>
+    public T WithLock<T>(Func<Log, T> action)
+    {
+        lock (_lock)
+        {
+            return action(this);
+        }
+    }
+
+    public void UpdateConfig(LogConfig config)
+    {
+        lock (_lock)
+        {
+            Config = config;
+        }
+    }
+
+    /// <summary>Sets the high watermark (clamped to [log start, log end]); the owner decides it.</summary>
+    public void UpdateHighWatermark(long highWatermark)
+    {
+        lock (_lock)
+        {
+            _highWatermark = Math.Clamp(highWatermark, _logStartOffset, _logEndOffset);
+            Publish();
+        }
+    }
+
+    private LogSegment Active => _segments[^1];
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Publishes a new snapshot after a change; segment arrays are shared until segments change.</summary>
+    private void Publish(bool segmentsChanged = false)
+    {
+        var previous = _snapshot;
+        var segments = segmentsChanged || previous is null ? [.. _segments] : previous.Segments;
+        Volatile.Write(ref _snapshot, new LogSnapshot(segments, Active.Size, _logStartOffset, _logEndOffset, _highWatermark));
+    }
+
+    /// <summary>Flushes and closes the log (a clean shutdown: the owner then writes the marker file).</summary>
+    public void Close()
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            FlushLocked(_logEndOffset);
+            ProducerState.UpdateMapEndOffset(_logEndOffset);
+            ProducerState.TakeSnapshot();
+            _closed = true;
+            foreach (var segment in _segments)
+            {
+                segment.Close();
+            }
+        }
+    }
+
+    public void Dispose() => Close();
+
+    /// <summary>Renames the directory (log deletion); the log must be closed.</summary>
+    internal void MoveDirectory(string newDir)
+    {
+        lock (_lock)
+        {
+            Directory.Move(Dir, newDir);
+            Dir = newDir;
+        }
+    }
+
+    public override string ToString() => $"Log({TopicPartition}, start={_logStartOffset}, end={_logEndOffset}, hw={_highWatermark})";
+}
