@@ -28,7 +28,7 @@ internal sealed partial class ActorCell
     private void AddWatcher(ActorRef watcher)
     {
         if (_state == CellState.Terminated)
-            watcher.Post(new Terminated(SelfRef), SelfRef);
+            watcher.Post(new DeathWatchNotification(SelfRef), SelfRef);
         else if (watcher != SelfRef)
             (_watchedBy ??= []).Add(watcher);
     }
@@ -41,7 +41,7 @@ internal sealed partial class ActorCell
         {
             // Sent as an ordinary message from Self, so it arrives after everything Self sent the watcher.
             foreach (var watcher in _watchedBy)
-                watcher.Post(new Terminated(SelfRef), SelfRef);
+                watcher.Post(new DeathWatchNotification(SelfRef), SelfRef);
             _watchedBy = null;
         }
 

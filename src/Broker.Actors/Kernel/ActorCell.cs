@@ -197,9 +197,9 @@ internal sealed partial class ActorCell : IActorContext
                 if (_timers is not null && _timers.TryConsume(timer))
                     Receive(timer.Message);
                 break;
-            case Terminated terminated:
-                if (_watching is not null && _watching.Remove(terminated.ActorRef))
-                    Receive(terminated);
+            case DeathWatchNotification notice:
+                if (_watching is not null && _watching.Remove(notice.ActorRef))
+                    Receive(new Terminated(notice.ActorRef));
                 break;
             case PoisonPill:
                 Stop(SelfRef);
@@ -261,7 +261,7 @@ internal sealed partial class ActorCell : IActorContext
         {
             // A watch on a dead actor is answered at once; everything else has nothing left to act on.
             if (message is Watch watch)
-                watch.Watcher.Post(new Terminated(SelfRef), SelfRef);
+                watch.Watcher.Post(new DeathWatchNotification(SelfRef), SelfRef);
         }
     }
 

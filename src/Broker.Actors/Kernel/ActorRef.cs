@@ -38,7 +38,7 @@ public abstract class ActorRef
     internal virtual void SendSystemMessage(SystemMessage message)
     {
         if (message is Watch watch)
-            watch.Watcher.Post(new Terminated(this), this);
+            watch.Watcher.Post(new DeathWatchNotification(this), this);
     }
 
     /// <inheritdoc/>

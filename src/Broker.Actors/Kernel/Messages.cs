@@ -29,7 +29,7 @@ public sealed class Kill : IAutoReceivedMessage
 /// Death watch notification: <see cref="ActorRef"/> has stopped. Delivered as an ordinary message,
 /// after every message the dead actor sent to the watcher.
 /// </summary>
-public sealed class Terminated(ActorRef actorRef) : IAutoReceivedMessage
+public sealed class Terminated(ActorRef actorRef)
 {
     /// <summary>The actor that stopped.</summary>
     public ActorRef ActorRef { get; } = actorRef;
@@ -46,4 +46,14 @@ public static class Status
 
     /// <summary>A failed outcome; Ask rethrows <see cref="Cause"/>.</summary>
     public sealed record Failure(Exception Cause);
+}
+
+/// <summary>
+/// What a stopped actor actually sends its watchers. The watcher's cell turns it into
+/// <see cref="Terminated"/> only if it still watches the sender, which makes Unwatch and duplicate
+/// notices safe while a forwarded Terminated stays an ordinary message.
+/// </summary>
+internal sealed class DeathWatchNotification(ActorRef actorRef) : IAutoReceivedMessage
+{
+    public ActorRef ActorRef { get; } = actorRef;
 }
