@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Broker.Protocol.Records;
 
@@ -18,21 +19,31 @@ public static class Crc32
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Append(uint state, ReadOnlySpan<byte> data)
     {
-        var t = s_table;
+        // Table and input are read through refs: every index is a byte, or within the length
+        // checks below, so the bounds checks the JIT cannot remove on its own are skipped.
+        ref var t = ref MemoryMarshal.GetArrayDataReference(s_table);
+        ref var p = ref MemoryMarshal.GetReference(data);
         var crc = state;
-        var i = 0;
-        for (; i + 8 <= data.Length; i += 8)
+        nuint i = 0;
+        var length = (nuint)data.Length;
+        for (; i + 8 <= length; i += 8)
         {
-            var lo = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(i)) ^ crc;
-            var hi = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(i + 4));
-            crc = t[7 * 256 + (lo & 0xFF)] ^ t[6 * 256 + ((lo >> 8) & 0xFF)] ^
-                  t[5 * 256 + ((lo >> 16) & 0xFF)] ^ t[4 * 256 + (lo >> 24)] ^
-                  t[3 * 256 + (hi & 0xFF)] ^ t[2 * 256 + ((hi >> 8) & 0xFF)] ^
-                  t[1 * 256 + ((hi >> 16) & 0xFF)] ^ t[hi >> 24];
+            var lo = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref p, i));
+            var hi = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref p, i + 4));
+            if (!BitConverter.IsLittleEndian)
+            {
+                lo = BinaryPrimitives.ReverseEndianness(lo);
+                hi = BinaryPrimitives.ReverseEndianness(hi);
+            }
+            lo ^= crc;
+            crc = Unsafe.Add(ref t, 7 * 256 + (lo & 0xFF)) ^ Unsafe.Add(ref t, 6 * 256 + ((lo >> 8) & 0xFF)) ^
+                  Unsafe.Add(ref t, 5 * 256 + ((lo >> 16) & 0xFF)) ^ Unsafe.Add(ref t, 4 * 256 + (lo >> 24)) ^
+                  Unsafe.Add(ref t, 3 * 256 + (hi & 0xFF)) ^ Unsafe.Add(ref t, 2 * 256 + ((hi >> 8) & 0xFF)) ^
+                  Unsafe.Add(ref t, 256 + ((hi >> 16) & 0xFF)) ^ Unsafe.Add(ref t, hi >> 24);
         }
-        for (; i < data.Length; i++)
+        for (; i < length; i++)
         {
-            crc = t[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+            crc = Unsafe.Add(ref t, (crc ^ Unsafe.Add(ref p, i)) & 0xFF) ^ (crc >> 8);
         }
         return crc;
     }

@@ -248,3 +248,14 @@ public class CompressionCodecTests
         return ms.ToArray();
     }
 }
+
+public class NativeLibraryTests
+{
+    [Fact]
+    public void MissingNativeLibraryNamesTheLibraryAndPackage()
+    {
+        var ex = Assert.Throws<DllNotFoundException>(() => NativeLibraries.Load("libdoesnotexist.so.9", "lz4", "liblz4-1"));
+        Assert.Contains("libdoesnotexist.so.9", ex.Message);
+        Assert.Contains("liblz4-1", ex.Message);
+    }
+}
