@@ -229,6 +229,26 @@ public ref struct KafkaReader
         return m;
     }
 
+    /// <summary>Reads a tagged field's size and checks it fits in what remains.</summary>
+    public int ReadTaggedFieldSize()
+    {
+        var size = ReadUnsignedVarInt();
+        if (size > (uint)Remaining)
+        {
+            throw new ProtocolException($"tagged field size {size} exceeds the {Remaining} bytes remaining");
+        }
+        return (int)size;
+    }
+
+    /// <summary>Checks a known tagged field used exactly the size its header announced.</summary>
+    public readonly void ExpectTaggedFieldEnd(int start, int size)
+    {
+        if (_position - start != size)
+        {
+            throw new ProtocolException($"tagged field declared {size} bytes but its value took {_position - start}");
+        }
+    }
+
     /// <summary>Skips a tagged-field section, used where the reader knows no tags.</summary>
     public void SkipTaggedFields()
     {
