@@ -1,4 +1,5 @@
 using System.Buffers;
+using Broker.Protocol.Primitives;
 using Broker.Protocol.Records;
 
 namespace Broker.Actors.Storage;
@@ -31,8 +32,8 @@ internal sealed partial class LogSegment
 
     /// <summary>
     /// The offset of the first record with timestamp &gt;= <paramref name="timestamp"/> at or after
-    /// <paramref name="startOffset"/>, or (-1, -1) when none in this segment. Record-exact for uncompressed
-    /// CreateTime batches; otherwise the first matching batch's base offset.
+    /// <paramref name="startOffset"/>, or (-1, -1) when none in this segment. Record-exact (compressed
+    /// batches are decompressed); a LogAppendTime batch answers with its first offset.
     /// </summary>
     public TimestampAndOffset FindOffsetByTimestamp(long timestamp, long startOffset, int endPosition)
     {
@@ -57,21 +58,35 @@ internal sealed partial class LogSegment
 
     private TimestampAndOffset FindRecord(in BatchInfo info, long timestamp)
     {
+        var whole = new TimestampAndOffset(info.MaxTimestamp, info.BaseOffset);
         var bytes = ArrayPool<byte>.Shared.Rent(info.Size);
         try
         {
             var span = bytes.AsSpan(0, info.Size);
-            var whole = new TimestampAndOffset(info.MaxTimestamp, info.BaseOffset);
             if (StorageIo.ReadFully(_handle, span, info.Position) != info.Size)
             {
                 return whole;
             }
             var batch = new RecordBatch(span);
-            if (batch.Compression != CompressionType.None || batch.IsLogAppendTime)
+            if (batch.IsLogAppendTime)
             {
                 return whole;
             }
-            return RecordScan.FirstAtOrAfter(batch, timestamp);
+            using var scratch = new PooledBufferWriter(batch.Compression == CompressionType.None ? 1 : 4 * info.Size);
+            foreach (var record in batch.GetRecords(scratch))
+            {
+                var ts = batch.BaseTimestamp + record.TimestampDelta;
+                if (ts >= timestamp)
+                {
+                    return new TimestampAndOffset(ts, batch.BaseOffset + record.OffsetDelta);
+                }
+            }
+            return whole;
+        }
+        catch (ProtocolException)
+        {
+            // A batch whose records do not parse still answers at batch granularity.
+            return whole;
         }
         finally
         {
