@@ -40,7 +40,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public static Task<BrokerProcess> StartAsync(BrokerOptions? options = null)
     {
         options ??= new BrokerOptions();
-        return StartAsync(b => BrokerCommand(b, options), options.StartTimeout);
+        return StartAsync(b => BrokerCommand(b.Port, b.LogDirs, options), options.StartTimeout);
     }
 
     /// <summary>Starts any listener-like process (the test of this harness uses a stand-in).</summary>
@@ -59,7 +59,8 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         }
     }
 
-    private static ProcessStartInfo BrokerCommand(BrokerProcess b, BrokerOptions options)
+    /// <summary>The broker's command line: the HOCON file, then --set for the listener, log.dirs, node.id and any extra settings.</summary>
+    public static ProcessStartInfo BrokerCommand(int port, string logDirs, BrokerOptions options)
     {
         var info = new ProcessStartInfo(RepoPaths.DotnetHost) { WorkingDirectory = RepoPaths.Root };
         info.ArgumentList.Add(RepoPaths.BrokerDll);
@@ -67,8 +68,8 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         info.ArgumentList.Add(Path.Combine(RepoPaths.Root, options.ConfigFile));
         var settings = new Dictionary<string, string>
         {
-            ["log.dirs"] = b.LogDirs,
-            ["listeners"] = $"PLAINTEXT://127.0.0.1:{b.Port}",
+            ["log.dirs"] = logDirs,
+            ["listeners"] = $"PLAINTEXT://127.0.0.1:{port}",
             ["node.id"] = options.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (k, v) in options.Settings)
