@@ -24,7 +24,20 @@ public static class BrokerStartup
     /// <paramref name="runBroker"/> with the settings and returns its exit code.
     /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<BrokerSettings, int> runBroker)
+        => TryPrepare(args, stdout, stderr, out var settings, out var exitCode) ? runBroker(settings) : exitCode;
+
+    /// <summary><see cref="Run"/> for a broker that runs asynchronously (the Kestrel listener).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<BrokerSettings, Task<int>> runBroker)
+        => TryPrepare(args, stdout, stderr, out var settings, out var exitCode) ? await runBroker(settings).ConfigureAwait(false) : exitCode;
+
+    /// <summary>
+    /// Everything before the broker starts. False when the process should exit now with
+    /// <paramref name="exitCode"/> (help, version, print-config, or a usage / configuration error).
+    /// </summary>
+    public static bool TryPrepare(string[] args, TextWriter stdout, TextWriter stderr, out BrokerSettings settings, out int exitCode)
     {
+        settings = null!;
+        exitCode = ExitOk;
         CommandLine cli;
         try
         {
@@ -34,24 +47,26 @@ public static class BrokerStartup
         {
             stderr.WriteLine($"akkabroker: {e.Message}");
             stderr.WriteLine(CommandLine.Usage);
-            return ExitUsage;
+            exitCode = ExitUsage;
+            return false;
         }
 
         if (cli.Help)
         {
             stdout.WriteLine(CommandLine.Usage);
-            return ExitOk;
+            return false;
         }
 
         if (cli.Version)
         {
             stdout.WriteLine($"akkabroker {Version}");
-            return ExitOk;
+            return false;
         }
 
-        if (!TryLoad(cli, stderr, out var settings))
+        if (!TryLoad(cli, stderr, out settings))
         {
-            return ExitUsage;
+            exitCode = ExitUsage;
+            return false;
         }
 
         foreach (var key in settings.IgnoredKeys)
@@ -62,10 +77,10 @@ public static class BrokerStartup
         if (cli.PrintConfig)
         {
             stdout.Write(EffectiveConfigPrinter.Print(settings.Values));
-            return ExitOk;
+            return false;
         }
 
-        return runBroker(settings);
+        return true;
     }
 
     /// <summary>Loads settings; on failure writes <c>akkabroker: invalid configuration: ...</c> (one line).</summary>

@@ -96,6 +96,20 @@ public class BrokerStartupTests
     }
 
     [Fact]
+    public async Task RunAsync_RunsTheBrokerOrExits()
+    {
+        var ran = 0;
+        var code = await BrokerStartup.RunAsync(["--config", SingleNode], TextWriter.Null, TextWriter.Null, _ =>
+        {
+            ran++;
+            return Task.FromResult(7);
+        });
+        Assert.Equal((7, 1), (code, ran));
+        code = await BrokerStartup.RunAsync(["--set", "node.id=x"], TextWriter.Null, TextWriter.Null, _ => Task.FromResult(7));
+        Assert.Equal(2, code);
+    }
+
+    [Fact]
     public void IgnoredKeys_AreWarnedAbout()
     {
         var (code, _, err, _) = Run("--config", SingleNode, "--set", "akka.loglevel=DEBUG");

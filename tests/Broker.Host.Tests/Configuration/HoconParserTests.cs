@@ -198,6 +198,13 @@ public class HoconParserTests
     }
 
     [Fact]
+    public void PlusEquals_OnANestedDottedPath()
+    {
+        var d = Flat("a { b = [1] }\na.b += 2");
+        Assert.Equal("1,2", Vals(d, "a:b:0", "a:b:1"));
+    }
+
+    [Fact]
     public void ObjectAssignedOverSubstitution_MergesLater()
     {
         var d = Flat("base { a = 1 }\nx = ${base}\nx { b = 2 }");

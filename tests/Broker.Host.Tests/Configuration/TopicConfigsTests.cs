@@ -126,3 +126,38 @@ public class TopicConfigsTests
         Assert.Equal("retention.msec", unknown.Key);
     }
 }
+
+public class TopicLogConfigTests
+{
+    [Fact]
+    public void CreateLogConfig_DefaultsMatchStoragesDefaults()
+    {
+        var broker = BrokerConfigs.Definition.ParseAll(new Dictionary<string, string?>
+        {
+            [BrokerConfigs.NodeId] = "1",
+            [BrokerConfigs.ProcessRoles] = "broker",
+        });
+        Assert.Equal(Broker.Actors.Storage.LogConfig.Default, TopicConfigs.CreateLogConfig(new Dictionary<string, string?>(), broker));
+    }
+
+    [Fact]
+    public void CreateLogConfig_AppliesOverridesAndBrokerSynonyms()
+    {
+        var broker = BrokerConfigs.Definition.ParseAll(new Dictionary<string, string?>
+        {
+            [BrokerConfigs.NodeId] = "1",
+            [BrokerConfigs.ProcessRoles] = "broker",
+            [BrokerConfigs.LogFlushIntervalMessages] = "1",
+            [BrokerConfigs.LogRetentionHours] = "1",
+        });
+        var log = TopicConfigs.CreateLogConfig(new Dictionary<string, string?>
+        {
+            [TopicConfigs.SegmentBytes] = "1MiB",
+            [TopicConfigs.MessageTimestampType] = "LogAppendTime",
+        }, broker);
+        Assert.Equal(1_048_576, log.SegmentBytes);
+        Assert.Equal(1L, log.FlushMessages);
+        Assert.Equal(3_600_000L, log.RetentionMs);
+        Assert.Equal(Broker.Actors.Storage.TimestampType.LogAppendTime, log.TimestampType);
+    }
+}
