@@ -1,3 +1,4 @@
+using Broker.Protocol.Messages;
 using Broker.Protocol.Records;
 
 namespace Broker.Actors.Storage;
@@ -16,7 +17,7 @@ public sealed partial class Log
         {
             ThrowIfClosed();
             var check = Validate(batches, origin, out var recordCount);
-            if (check != LogErrors.None)
+            if (check != ErrorCode.None)
             {
                 return LogAppendInfo.Error(check, _logStartOffset);
             }
@@ -33,9 +34,9 @@ public sealed partial class Log
                         var error = ProducerState.Check(batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, batch.LastSequence, out var duplicate);
                         if (duplicate is { } d)
                         {
-                            return new LogAppendInfo(LogErrors.None, d.FirstOffset, d.LastOffset, -1, -1, _logStartOffset, 0, IsDuplicate: true);
+                            return new LogAppendInfo(ErrorCode.None, d.FirstOffset, d.LastOffset, -1, -1, _logStartOffset, 0, IsDuplicate: true);
                         }
-                        if (error != LogErrors.None)
+                        if (error != ErrorCode.None)
                         {
                             return LogAppendInfo.Error(error, _logStartOffset);
                         }
@@ -74,7 +75,7 @@ public sealed partial class Log
             _logEndOffset = next;
             Publish();
             MaybeFlushAfterAppend(now);
-            return new LogAppendInfo(LogErrors.None, firstOffset, lastOffset, maxTimestamp, logAppendTime, _logStartOffset, recordCount, false);
+            return new LogAppendInfo(ErrorCode.None, firstOffset, lastOffset, maxTimestamp, logAppendTime, _logStartOffset, recordCount, false);
         }
     }
 
@@ -89,7 +90,7 @@ public sealed partial class Log
         {
             ThrowIfClosed();
             var check = Validate(batches, AppendOrigin.Replication, out var recordCount);
-            if (check != LogErrors.None)
+            if (check != ErrorCode.None)
             {
                 return LogAppendInfo.Error(check, _logStartOffset);
             }
@@ -127,49 +128,49 @@ public sealed partial class Log
             _logEndOffset = expected;
             Publish();
             MaybeFlushAfterAppend(now);
-            return new LogAppendInfo(LogErrors.None, firstOffset, expected - 1, maxTimestamp, -1, _logStartOffset, recordCount, false);
+            return new LogAppendInfo(ErrorCode.None, firstOffset, expected - 1, maxTimestamp, -1, _logStartOffset, recordCount, false);
         }
     }
 
     /// <summary>Shallow validation of a produce payload: whole v2 batches, CRC, sizes, counts.</summary>
-    private short Validate(ReadOnlySpan<byte> batches, AppendOrigin origin, out int recordCount)
+    private ErrorCode Validate(ReadOnlySpan<byte> batches, AppendOrigin origin, out int recordCount)
     {
         recordCount = 0;
         if (batches.Length == 0)
         {
-            return LogErrors.CorruptMessage;
+            return ErrorCode.CorruptMessage;
         }
         if (batches.Length > Config.SegmentBytes)
         {
-            return LogErrors.RecordListTooLarge;
+            return ErrorCode.RecordListTooLarge;
         }
         var offset = 0;
         while (offset < batches.Length)
         {
             if (!RecordBatch.TryRead(batches.Slice(offset), out var batch, out var size))
             {
-                return LogErrors.CorruptMessage;
+                return ErrorCode.CorruptMessage;
             }
             if (size > Config.MaxMessageBytes)
             {
-                return LogErrors.MessageTooLarge;
+                return ErrorCode.MessageTooLarge;
             }
             if (!batch.IsCrcValid)
             {
-                return LogErrors.CorruptMessage;
+                return ErrorCode.CorruptMessage;
             }
             if (batch.LastOffsetDelta < 0 || batch.RecordCount < 0)
             {
-                return LogErrors.InvalidRecord;
+                return ErrorCode.InvalidRecord;
             }
             if (origin == AppendOrigin.Client && (batch.IsControl || batch.RecordCount == 0 || batch.RecordCount != batch.LastOffsetDelta + 1))
             {
-                return LogErrors.InvalidRecord;
+                return ErrorCode.InvalidRecord;
             }
             recordCount += batch.RecordCount;
             offset += size;
         }
-        return LogErrors.None;
+        return ErrorCode.None;
     }
 
     private void UpdateProducerStateAfterAppend(ReadOnlySpan<byte> batches)

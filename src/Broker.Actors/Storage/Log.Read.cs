@@ -1,3 +1,5 @@
+using Broker.Protocol.Messages;
+
 namespace Broker.Actors.Storage;
 
 /// <summary>Kafka's special ListOffsets timestamps.</summary>
@@ -27,7 +29,7 @@ public sealed partial class Log
             if (attempt >= 16 || ReferenceEquals(snapshot, Current))
             {
                 // The segment went away and the log has not published since: it was deleted below us.
-                return new LogReadResult(LogErrors.OffsetOutOfRange, null, 0, -1, Current);
+                return new LogReadResult(ErrorCode.OffsetOutOfRange, null, 0, -1, Current);
             }
         }
     }

@@ -1,3 +1,5 @@
+using Broker.Protocol.Messages;
+
 namespace Broker.Actors.Storage;
 
 public sealed partial class Log
@@ -43,14 +45,14 @@ public sealed partial class Log
     /// DeleteRecords: moves the log start offset to <paramref name="offset"/> (at most the high
     /// watermark) and deletes segments wholly below it. Returns the error code and the new log start.
     /// </summary>
-    public (short ErrorCode, long LogStartOffset) DeleteRecordsBefore(long offset)
+    public (ErrorCode ErrorCode, long LogStartOffset) DeleteRecordsBefore(long offset)
     {
         lock (_lock)
         {
             ThrowIfClosed();
             if (offset < 0 || offset > _highWatermark)
             {
-                return (LogErrors.OffsetOutOfRange, _logStartOffset);
+                return (ErrorCode.OffsetOutOfRange, _logStartOffset);
             }
             if (offset > _logStartOffset)
             {
@@ -59,7 +61,7 @@ public sealed partial class Log
                 Publish();
                 DeleteSegmentsWhile((segment, next) => next.BaseOffset <= _logStartOffset);
             }
-            return (LogErrors.None, _logStartOffset);
+            return (ErrorCode.None, _logStartOffset);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Broker.Protocol.Messages;
 
 namespace Broker.Actors.Storage;
 
@@ -11,7 +12,7 @@ public sealed class LogReadResult : IDisposable
     private byte[]? _buffer;
     private readonly int _length;
 
-    internal LogReadResult(short errorCode, byte[]? buffer, int length, long firstOffset, LogSnapshot snapshot)
+    internal LogReadResult(ErrorCode errorCode, byte[]? buffer, int length, long firstOffset, LogSnapshot snapshot)
     {
         ErrorCode = errorCode;
         _buffer = buffer;
@@ -22,7 +23,7 @@ public sealed class LogReadResult : IDisposable
         LogEndOffset = snapshot.LogEndOffset;
     }
 
-    public short ErrorCode { get; }
+    public ErrorCode ErrorCode { get; }
     /// <summary>The base offset of the first batch returned, or -1 when none.</summary>
     public long FirstOffset { get; }
     public long HighWatermark { get; }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Broker.Protocol.Messages;
 using Broker.Protocol.Records;
 
 namespace Broker.Actors.Storage;
@@ -53,7 +54,7 @@ public sealed class LogSnapshot
     {
         if (fetchOffset < LogStartOffset || fetchOffset > LogEndOffset)
         {
-            return new LogReadResult(LogErrors.OffsetOutOfRange, null, 0, -1, this);
+            return new LogReadResult(ErrorCode.OffsetOutOfRange, null, 0, -1, this);
         }
         maxOffset = Math.Min(maxOffset, LogEndOffset);
         if (fetchOffset >= maxOffset || (maxBytes <= 0 && !minOneMessage))
@@ -125,10 +126,10 @@ public sealed class LogSnapshot
             ArrayPool<byte>.Shared.Return(buffer);
             return Empty();
         }
-        return new LogReadResult(LogErrors.None, buffer, used, firstOffset, this);
+        return new LogReadResult(ErrorCode.None, buffer, used, firstOffset, this);
     }
 
-    private LogReadResult Empty() => new(LogErrors.None, null, 0, -1, this);
+    private LogReadResult Empty() => new(ErrorCode.None, null, 0, -1, this);
 
     /// <summary>The index of the last segment whose base offset is &lt;= offset (0 if none).</summary>
     internal int FloorSegment(long offset)

@@ -1,3 +1,5 @@
+using Broker.Protocol.Messages;
+
 namespace Broker.Actors.Storage;
 
 /// <summary>
@@ -34,7 +36,7 @@ public sealed partial class ProducerStateManager
     /// same append. Returns an error code (0 = ok); <paramref name="duplicate"/> is set when the batch
     /// was already appended (the caller answers with its original offsets and appends nothing).
     /// </summary>
-    public short Check(long producerId, short epoch, int firstSeq, int lastSeq, out BatchMetadata? duplicate)
+    public ErrorCode Check(long producerId, short epoch, int firstSeq, int lastSeq, out BatchMetadata? duplicate)
     {
         duplicate = null;
         var committed = _producers.GetValueOrDefault(producerId);
@@ -52,7 +54,7 @@ public sealed partial class ProducerStateManager
             duplicate = committed.FindDuplicate(epoch, firstSeq, lastSeq);
             if (duplicate is not null)
             {
-                return LogErrors.None;
+                return ErrorCode.None;
             }
             (currentEpoch, currentLastSeq, known) = (committed.ProducerEpoch, committed.LastSeq, true);
         }
@@ -63,7 +65,7 @@ public sealed partial class ProducerStateManager
 
         if (known && epoch < currentEpoch)
         {
-            return LogErrors.InvalidProducerEpoch;
+            return ErrorCode.InvalidProducerEpoch;
         }
         if (!known || currentEpoch < 0)
         {
@@ -74,15 +76,15 @@ public sealed partial class ProducerStateManager
         {
             if (firstSeq != 0)
             {
-                return LogErrors.OutOfOrderSequenceNumber;
+                return ErrorCode.OutOfOrderSequenceNumber;
             }
         }
         else if (!InSequence(currentLastSeq, firstSeq))
         {
-            return LogErrors.OutOfOrderSequenceNumber;
+            return ErrorCode.OutOfOrderSequenceNumber;
         }
         _pending.Add(new Pending(producerId, epoch, firstSeq, lastSeq));
-        return LogErrors.None;
+        return ErrorCode.None;
     }
 
     private static bool InSequence(int lastSeq, int nextSeq) =>

@@ -1,4 +1,5 @@
 using Broker.Actors.Storage;
+using Broker.Protocol.Messages;
 using Broker.Protocol.Records;
 
 namespace Broker.Actors.Tests.Storage;
@@ -14,7 +15,7 @@ public class LogAppendReadTests
         while (offset < log.LogEndOffset)
         {
             using var r = log.Read(offset, maxBytes, log.LogEndOffset);
-            Assert.Equal(LogErrors.None, r.ErrorCode);
+            Assert.Equal(ErrorCode.None, r.ErrorCode);
             var batches = TestBatches.Batches(r.Records.Span);
             Assert.NotEmpty(batches);
             all.AddRange(batches);
@@ -94,11 +95,11 @@ public class LogAppendReadTests
         }
         using (var r = log.Read(51, 100, log.LogEndOffset))
         {
-            Assert.Equal(LogErrors.OffsetOutOfRange, r.ErrorCode);
+            Assert.Equal(ErrorCode.OffsetOutOfRange, r.ErrorCode);
         }
         using (var r = log.Read(50, 100, log.LogEndOffset))
         {
-            Assert.Equal(LogErrors.None, r.ErrorCode);
+            Assert.Equal(ErrorCode.None, r.ErrorCode);
             Assert.Equal(0, r.Length);
         }
     }
@@ -110,10 +111,10 @@ public class LogAppendReadTests
         using var log = Log.Open(dir.PartitionDir(), LogConfig.Default with { MaxMessageBytes = 500 });
         var corrupt = TestBatches.Build(2);
         corrupt[^1] ^= 0xFF;
-        Assert.Equal(LogErrors.CorruptMessage, log.Append(corrupt).ErrorCode);
+        Assert.Equal(ErrorCode.CorruptMessage, log.Append(corrupt).ErrorCode);
         var torn = TestBatches.Build(2)[..^3];
-        Assert.Equal(LogErrors.CorruptMessage, log.Append(torn).ErrorCode);
-        Assert.Equal(LogErrors.MessageTooLarge, log.Append(TestBatches.Build(1, valueSize: 600)).ErrorCode);
+        Assert.Equal(ErrorCode.CorruptMessage, log.Append(torn).ErrorCode);
+        Assert.Equal(ErrorCode.MessageTooLarge, log.Append(TestBatches.Build(1, valueSize: 600)).ErrorCode);
         Assert.Equal(0, log.LogEndOffset);
         Assert.True(log.Append(TestBatches.Build(2)).IsSuccess);
     }
@@ -155,7 +156,7 @@ public class LogAppendReadTests
             while (!writer.IsCompleted || offset < log.LogEndOffset)
             {
                 using var r = log.Read(offset, 2000, long.MaxValue);
-                Assert.Equal(LogErrors.None, r.ErrorCode);
+                Assert.Equal(ErrorCode.None, r.ErrorCode);
                 foreach (var b in TestBatches.Batches(r.Records.Span))
                 {
                     Assert.True(b.Base <= offset && offset <= b.Last || b.Base == offset, $"offset {offset} batch {b}");

@@ -1,4 +1,5 @@
 using Broker.Actors.Storage;
+using Broker.Protocol.Messages;
 
 namespace Broker.Actors.Tests.Storage;
 
@@ -156,6 +157,6 @@ public class LogRecoveryTests
         Assert.Equal(30, reopened.LogStartOffset);
         Assert.Equal(120, reopened.HighWatermark);
         using var r = reopened.Read(10, 100, long.MaxValue);
-        Assert.Equal(LogErrors.OffsetOutOfRange, r.ErrorCode);
+        Assert.Equal(ErrorCode.OffsetOutOfRange, r.ErrorCode);
     }
 }

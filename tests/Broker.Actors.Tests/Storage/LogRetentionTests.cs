@@ -1,4 +1,5 @@
 using Broker.Actors.Storage;
+using Broker.Protocol.Messages;
 
 namespace Broker.Actors.Tests.Storage;
 
@@ -82,22 +83,22 @@ public class LogRetentionTests
         {
             log.Append(TestBatches.Build(2, valueSize: 100));
         }
-        Assert.Equal(LogErrors.OffsetOutOfRange, log.DeleteRecordsBefore(10).ErrorCode);
+        Assert.Equal(ErrorCode.OffsetOutOfRange, log.DeleteRecordsBefore(10).ErrorCode);
         log.UpdateHighWatermark(log.LogEndOffset);
         var segments = log.SegmentCount;
         var (error, start) = log.DeleteRecordsBefore(101);
-        Assert.Equal(LogErrors.None, error);
+        Assert.Equal(ErrorCode.None, error);
         Assert.Equal(101, start);
         Assert.Equal(101, log.LogStartOffset);
         Assert.True(log.SegmentCount < segments);
         Assert.True(log.Current.SegmentBaseOffsets[0] <= 101);
         using (var r = log.Read(100, 1000, long.MaxValue))
         {
-            Assert.Equal(LogErrors.OffsetOutOfRange, r.ErrorCode);
+            Assert.Equal(ErrorCode.OffsetOutOfRange, r.ErrorCode);
         }
         using (var r = log.Read(101, 1000, long.MaxValue))
         {
-            Assert.Equal(LogErrors.None, r.ErrorCode);
+            Assert.Equal(ErrorCode.None, r.ErrorCode);
             Assert.InRange(101, r.FirstOffset, r.FirstOffset + 1);
         }
         Assert.Equal(101, log.FetchOffsetByTimestamp(ListOffsetsTimestamp.Earliest).Offset);
@@ -119,8 +120,8 @@ public class LogRetentionTests
         for (var i = 0; i < 50; i++)
         {
             using var r = log.Read(0, 4000, long.MaxValue);
-            Assert.True(r.ErrorCode is LogErrors.None or LogErrors.OffsetOutOfRange);
-            if (r.ErrorCode == LogErrors.None)
+            Assert.True(r.ErrorCode is ErrorCode.None or ErrorCode.OffsetOutOfRange);
+            if (r.ErrorCode == ErrorCode.None)
             {
                 TestBatches.Batches(r.Records.Span);
             }

@@ -1,4 +1,5 @@
 using Broker.Actors.Storage;
+using Broker.Protocol.Messages;
 
 namespace Broker.Actors.Tests.Storage;
 
@@ -34,13 +35,13 @@ public class ProducerStateTests
         using var dir = new TempLogDir();
         using var log = Log.Open(dir.PartitionDir(), Config);
         Assert.True(log.Append(Batch(1, 3, 0)).IsSuccess);
-        Assert.Equal(LogErrors.OutOfOrderSequenceNumber, log.Append(Batch(1, 3, 5)).ErrorCode);
-        Assert.Equal(LogErrors.OutOfOrderSequenceNumber, log.Append(Batch(1, 3, 1)).ErrorCode);
-        Assert.Equal(LogErrors.InvalidProducerEpoch, log.Append(Batch(1, 2, 2)).ErrorCode);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, log.Append(Batch(1, 3, 5)).ErrorCode);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, log.Append(Batch(1, 3, 1)).ErrorCode);
+        Assert.Equal(ErrorCode.InvalidProducerEpoch, log.Append(Batch(1, 2, 2)).ErrorCode);
         // A bumped epoch must restart at sequence 0.
-        Assert.Equal(LogErrors.OutOfOrderSequenceNumber, log.Append(Batch(1, 4, 2)).ErrorCode);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, log.Append(Batch(1, 4, 2)).ErrorCode);
         Assert.True(log.Append(Batch(1, 4, 0)).IsSuccess);
-        Assert.Equal(LogErrors.InvalidProducerEpoch, log.Append(Batch(1, 3, 2)).ErrorCode);
+        Assert.Equal(ErrorCode.InvalidProducerEpoch, log.Append(Batch(1, 3, 2)).ErrorCode);
         Assert.Equal(4, log.LogEndOffset);
     }
 
@@ -52,7 +53,7 @@ public class ProducerStateTests
         // Its earlier batches were removed by retention: the state starts from this batch.
         Assert.True(log.Append(Batch(9, 1, 42)).IsSuccess);
         Assert.True(log.Append(Batch(9, 1, 44)).IsSuccess);
-        Assert.Equal(LogErrors.OutOfOrderSequenceNumber, log.Append(Batch(9, 1, 50)).ErrorCode);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, log.Append(Batch(9, 1, 50)).ErrorCode);
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public class ProducerStateTests
         using var dir = new TempLogDir();
         using var log = Log.Open(dir.PartitionDir(), Config);
         Assert.True(log.Append(TestBatches.Concat(Batch(5, 0, 0), Batch(5, 0, 2))).IsSuccess);
-        Assert.Equal(LogErrors.OutOfOrderSequenceNumber, log.Append(TestBatches.Concat(Batch(5, 0, 4), Batch(5, 0, 7))).ErrorCode);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, log.Append(TestBatches.Concat(Batch(5, 0, 4), Batch(5, 0, 7))).ErrorCode);
         Assert.Equal(4, log.LogEndOffset);
     }
 
@@ -101,7 +102,7 @@ public class ProducerStateTests
             var retry = log.Append(Batch(pid, 1, next - 2));
             Assert.True(retry.IsDuplicate, $"pid {pid}");
             Assert.Equal(offsets[(pid, next - 2)], retry.FirstOffset);
-            Assert.Equal(LogErrors.OutOfOrderSequenceNumber, log.Append(Batch(pid, 1, next + 2)).ErrorCode);
+            Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, log.Append(Batch(pid, 1, next + 2)).ErrorCode);
             Assert.True(log.Append(Batch(pid, 1, next)).IsSuccess);
         }
 
