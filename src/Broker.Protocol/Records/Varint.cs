@@ -13,12 +13,22 @@ public static class Varint
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ReadVarInt(ref ReadOnlySpan<byte> span)
     {
-        // One-byte varints are the common case for deltas, attributes and short lengths.
-        if (span.Length > 0 && span[0] < 0x80)
+        // One- and two-byte varints are the common case: deltas, and lengths below 8 KB.
+        if (span.Length >= 2)
         {
-            uint b = span[0];
-            span = span.Slice(1);
-            return (int)(b >> 1) ^ -(int)(b & 1);
+            uint b0 = span[0];
+            if (b0 < 0x80)
+            {
+                span = span.Slice(1);
+                return (int)(b0 >> 1) ^ -(int)(b0 & 1);
+            }
+            uint b1 = span[1];
+            if (b1 < 0x80)
+            {
+                var v = (b0 & 0x7F) | (b1 << 7);
+                span = span.Slice(2);
+                return (int)(v >> 1) ^ -(int)(v & 1);
+            }
         }
         var raw = ReadUnsignedVarIntSlow(ref span);
         return (int)(raw >> 1) ^ -(int)(raw & 1);
