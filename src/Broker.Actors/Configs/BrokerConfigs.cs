@@ -8,7 +8,7 @@ namespace Broker.Actors.Configs;
 /// (ms) and sizes <see cref="ConfigType.Size"/> (bytes), so HOCON may say <c>7d</c> or <c>100MiB</c>.
 /// Flushing follows Kafka: <c>log.flush.interval.messages = 1</c> means fsync after every append.
 /// </summary>
-public static class BrokerConfigs
+public static partial class BrokerConfigs
 {
     // Server roles and identity (KRaft).
     public const string NodeId = "node.id";

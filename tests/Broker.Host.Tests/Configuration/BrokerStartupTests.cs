@@ -121,8 +121,10 @@ public class BrokerStartupTests
     [Fact]
     public async Task Executable_BadSetting_ExitsTwoWithOneLine()
     {
-        var dll = Path.Combine(RepoRoot(), "src", "Broker.Host", "bin", "Release", "net10.0", "akkabroker.dll");
-        Assert.True(File.Exists(dll), $"build Broker.Host in Release first: {dll}");
+        // The configuration the tests were built in (Release in CI), so the project reference built it.
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var dll = Path.Combine(RepoRoot(), "src", "Broker.Host", "bin", configuration, "net10.0", "akkabroker.dll");
+        Assert.True(File.Exists(dll), $"build Broker.Host in {configuration} first: {dll}");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

@@ -161,3 +161,24 @@ public class TopicLogConfigTests
         Assert.Equal(Broker.Actors.Storage.TimestampType.LogAppendTime, log.TimestampType);
     }
 }
+
+public class BrokerDescribeTests
+{
+    [Fact]
+    public void DescribeAll_ReportsValuesAndSources()
+    {
+        var broker = BrokerConfigs.Definition.ParseAll(new Dictionary<string, string?>
+        {
+            [BrokerConfigs.NodeId] = "3",
+            [BrokerConfigs.ProcessRoles] = "broker",
+            [BrokerConfigs.LogSegmentBytes] = "1MiB",
+        });
+        var all = BrokerConfigs.DescribeAll(broker).ToDictionary(e => e.Name);
+        Assert.Equal(BrokerConfigs.Definition.Keys.Count, all.Count);
+        Assert.Equal(("1048576", ConfigSource.StaticBrokerConfig), (all["log.segment.bytes"].Value, all["log.segment.bytes"].Source));
+        Assert.Equal(("8", ConfigSource.DefaultConfig), (all["num.io.threads"].Value, all["num.io.threads"].Source));
+        Assert.Null(all["broker.rack"].Value);
+        Assert.Empty(all["broker.rack"].Synonyms);
+        Assert.True(all["num.io.threads"].IsReadOnly);
+    }
+}
