@@ -42,8 +42,11 @@ public static class ProtocolGenerator
         var requests = specs.Where(s => s.Folder == SpecFolder.Message && s.IsRequest).ToList();
         output.Add($"{OutputFolders[0]}/ApiKey.g.cs", ApiTableEmitter.ApiKeyEnum(requests));
         output.Add($"{OutputFolders[0]}/ApiVersionTable.g.cs", ApiTableEmitter.VersionTable(requests));
+        var responses = specs.Where(s => s.Folder == SpecFolder.Message && s.IsResponse).ToList();
+        output.Add($"{OutputFolders[0]}/ApiMessages.g.cs", ApiTableEmitter.MessageFactory(requests, responses));
         var records = specs.Where(s => s.Folder == SpecFolder.Metadata && s.ApiKey is not null).ToList();
         output.Add($"{OutputFolders[1]}/MetadataRecordType.g.cs", ApiTableEmitter.MetadataRecordTypeEnum(records));
+        output.Add($"{OutputFolders[1]}/MetadataRecords.g.cs", ApiTableEmitter.MetadataRecordFactory(records));
         return output;
     }
 }

@@ -9,7 +9,7 @@ public sealed partial class MessageEmitter
         _w.Open("public void Read(ref KafkaReader reader, short version)");
         foreach (var f in s.Fields)
         {
-            _w.If(f.Present.Condition(s.Range), () => EmitReadValue(f, f.Present));
+            _w.If(f.Present.Condition(s.Range), () => EmitReadValue(f, f.Present, tagged: false));
         }
         var flexible = Spec.FlexibleVersions.Intersect(s.Range);
         _w.If(Spec.FlexibleVersions.Condition(s.Range), () =>
@@ -31,7 +31,7 @@ public sealed partial class MessageEmitter
                 var cond = f.Tagged.Condition(flexible);
                 _w.Line(cond == "true" ? $"case {f.Spec.Tag}:" : $"case {f.Spec.Tag} when {cond}:");
                 _w.Open("");
-                EmitReadValue(f, f.Tagged);
+                EmitReadValue(f, f.Tagged, tagged: true);
                 _w.Line("break;");
                 _w.Close();
             }
@@ -47,8 +47,8 @@ public sealed partial class MessageEmitter
         _w.Close();
     }
 
-    /// <summary>Reads one field, branching on flexibility and nullability only where they vary within <paramref name="within"/>.</summary>
-    private void EmitReadValue(FieldModel f, VersionRange within)
+    /// <summary>Reads one field; nullability that varies by version becomes an if, compactness a bool argument.</summary>
+    private void EmitReadValue(FieldModel f, VersionRange within, bool tagged)
     {
         Branch(f, within, (flex, nullable) =>
         {
@@ -56,8 +56,11 @@ public sealed partial class MessageEmitter
             if (f.Type.IsArray)
             {
                 _w.Open("");
-                var min = MinElementSize(f.Type.Name, flex);
-                _w.Line(flex ? $"var count = reader.ReadCompactArrayCount({min});" : $"var count = reader.ReadArrayCount({min});");
+                var count = Pick(flex,
+                    $"reader.ReadCompactArrayCount({MinElementSize(f.Type.Name, true)})",
+                    $"reader.ReadArrayCount({MinElementSize(f.Type.Name, false)})",
+                    $"reader.ReadArrayCount({flex}, {MinElementSize(f.Type.Name, true)})");
+                _w.Line($"var count = {count};");
                 if (nullable)
                 {
                     _w.Open("if (count < 0)");
@@ -95,7 +98,8 @@ public sealed partial class MessageEmitter
             {
                 if (nullable)
                 {
-                    _w.Open("if (reader.ReadInt8() < 0)");
+                    // A nullable struct is preceded by a marker: int8 -1/1, or as a tagged field uvarint 0/1 (as Kafka does).
+                    _w.Open(tagged ? "if (reader.ReadUnsignedVarInt() == 0)" : "if (reader.ReadInt8() < 0)");
                     _w.Line($"{p} = null;");
                     _w.Close();
                     _w.Open("else");
@@ -117,28 +121,23 @@ public sealed partial class MessageEmitter
     }
 
     /// <summary>
-    /// Calls <paramref name="body"/> once per combination of (compact encoding, nullable) that can occur
-    /// for the field within <paramref name="within"/>, wrapped in the version checks that select it.
+    /// Calls <paramref name="body"/> with the field's compactness condition (a C# expression, or
+    /// "true"/"false") once per nullability the field can have within <paramref name="within"/>,
+    /// wrapped in the version check that selects it.
     /// </summary>
-    private void Branch(FieldModel f, VersionRange within, Action<bool, bool> body)
+    private void Branch(FieldModel f, VersionRange within, Action<string, bool> body)
     {
         var variable = f.Type.IsArray || f.Type.Name is "string" or "bytes" or "records";
         var nullable = f.Type.IsArray || f.Type.IsStruct || f.Type.Name is "string" or "bytes" or "records";
-        var flexCond = variable ? f.Flexible.Condition(within) : "false";
-        void Inner(VersionRange w, bool flex)
-        {
-            var nullCond = nullable ? f.Nullable.Condition(w) : "false";
-            _w.IfElse(nullCond, () => body(flex, true), () => body(flex, false));
-        }
-        if (!variable)
-        {
-            Inner(within, false);
-            return;
-        }
-        _w.IfElse(flexCond,
-            () => Inner(within.Intersect(f.Flexible), true),
-            () => Inner(Without(within, f.Flexible), false));
+        var nullCond = nullable ? f.Nullable.Condition(within) : "false";
+        _w.IfElse(nullCond,
+            () => body(variable ? f.Flexible.Condition(within.Intersect(f.Nullable)) : "false", true),
+            () => body(variable ? f.Flexible.Condition(Without(within, f.Nullable)) : "false", false));
     }
+
+    /// <summary>The call for compact encoding, classic encoding, or the overload taking the condition.</summary>
+    private static string Pick(string flex, string compact, string classic, string either) =>
+        flex == "true" ? compact : flex == "false" ? classic : either;
 
     /// <summary>The versions of <paramref name="a"/> outside <paramref name="b"/> when that is one range; otherwise <paramref name="a"/> (still a correct bound).</summary>
     private static VersionRange Without(VersionRange a, VersionRange b)
@@ -158,7 +157,7 @@ public sealed partial class MessageEmitter
         return b.Covers(a) ? VersionRange.None : a;
     }
 
-    private static string ReadScalar(string type, bool flex, bool nullable) => type switch
+    private static string ReadScalar(string type, string flex, bool nullable) => type switch
     {
         "bool" => "reader.ReadBool()",
         "int8" => "reader.ReadInt8()",
@@ -169,20 +168,12 @@ public sealed partial class MessageEmitter
         "int64" => "reader.ReadInt64()",
         "float64" => "reader.ReadFloat64()",
         "uuid" => "reader.ReadUuid()",
-        "string" => (flex, nullable) switch
-        {
-            (true, true) => "reader.ReadCompactNullableString()",
-            (true, false) => "reader.ReadCompactString()",
-            (false, true) => "reader.ReadNullableString()",
-            _ => "reader.ReadString()",
-        },
-        "bytes" or "records" => (flex, nullable) switch
-        {
-            (true, true) => "reader.ReadCompactNullableBytes()",
-            (true, false) => "reader.ReadCompactBytes()",
-            (false, true) => "reader.ReadNullableBytes()",
-            _ => "reader.ReadBytes()",
-        },
+        "string" => nullable
+            ? Pick(flex, "reader.ReadCompactNullableString()", "reader.ReadNullableString()", $"reader.ReadNullableString({flex})")
+            : Pick(flex, "reader.ReadCompactString()", "reader.ReadString()", $"reader.ReadString({flex})"),
+        "bytes" or "records" => nullable
+            ? Pick(flex, "reader.ReadCompactNullableBytes()", "reader.ReadNullableBytes()", $"reader.ReadNullableBytes({flex})")
+            : Pick(flex, "reader.ReadCompactBytes()", "reader.ReadBytes()", $"reader.ReadBytes({flex})"),
         _ => throw new InvalidDataException($"no reader for {type}"),
     };
 

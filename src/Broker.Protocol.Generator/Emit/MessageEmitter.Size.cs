@@ -12,7 +12,7 @@ public sealed partial class MessageEmitter
         _w.Line("var size = 0;");
         foreach (var f in s.Fields)
         {
-            _w.If(f.Present.Condition(s.Range), () => EmitSizeValue(f, f.Present));
+            _w.If(f.Present.Condition(s.Range), () => EmitSizeValue(f, f.Present, tagged: false));
         }
         var flexible = Spec.FlexibleVersions.Intersect(s.Range);
         _w.If(Spec.FlexibleVersions.Condition(s.Range), () =>
@@ -42,12 +42,12 @@ public sealed partial class MessageEmitter
     {
         _w.Open($"private int TaggedSizeOf{f.Property}(short version)");
         _w.Line("var size = 0;");
-        EmitSizeValue(f, f.Tagged);
+        EmitSizeValue(f, f.Tagged, tagged: true);
         _w.Line("return size;");
         _w.Close();
     }
 
-    private void EmitSizeValue(FieldModel f, VersionRange within)
+    private void EmitSizeValue(FieldModel f, VersionRange within, bool tagged)
     {
         Branch(f, within, (flex, nullable) =>
         {
@@ -57,7 +57,7 @@ public sealed partial class MessageEmitter
                 if (f.CsNullable)
                 {
                     _w.Open($"if ({p} is null)");
-                    _w.Line(nullable ? $"size += {(flex ? 1 : 4)};" : $"throw MessageErrors.NullField(\"{p}\", version);");
+                    _w.Line(nullable ? $"size += {Pick(flex, "1", "4", $"({flex} ? 1 : 4)")};" : $"throw MessageErrors.NullField(\"{p}\", version);");
                     _w.Close();
                     _w.Open("else");
                 }
@@ -65,14 +65,15 @@ public sealed partial class MessageEmitter
                 {
                     _w.Open("");
                 }
-                _w.Line(flex ? $"size += KafkaEncoding.SizeOfCompactArrayCount({p}.Count);" : "size += 4;");
+                var count = Pick(flex, $"KafkaEncoding.SizeOfCompactArrayCount({p}.Count)", "4", $"KafkaEncoding.SizeOfArrayCount({p}.Count, {flex})");
                 var fixedSize = FixedSize(f.Type.Name);
                 if (fixedSize > 0)
                 {
-                    _w.Line($"size += {p}.Count * {fixedSize};");
+                    _w.Line($"size += {count} + {p}.Count * {fixedSize};");
                 }
                 else
                 {
+                    _w.Line($"size += {count};");
                     _w.Open($"foreach (var item in {p})");
                     _w.Line(f.Type.IsStruct ? "size += item.Size(version);" : $"size += {SizeScalar(f.Type.Name, flex, false, "item")};");
                     _w.Close();
@@ -103,7 +104,7 @@ public sealed partial class MessageEmitter
         _ => 0,
     };
 
-    private static string SizeScalar(string type, bool flex, bool nullable, string v)
+    private static string SizeScalar(string type, string flex, bool nullable, string v)
     {
         var fixedSize = FixedSize(type);
         if (fixedSize > 0)
@@ -112,20 +113,12 @@ public sealed partial class MessageEmitter
         }
         return type switch
         {
-            "string" => (flex, nullable) switch
-            {
-                (true, true) => $"KafkaEncoding.SizeOfCompactNullableString({v})",
-                (true, false) => $"KafkaEncoding.SizeOfCompactString({v})",
-                (false, true) => $"KafkaEncoding.SizeOfNullableString({v})",
-                _ => $"KafkaEncoding.SizeOfString({v})",
-            },
-            "bytes" or "records" => (flex, nullable) switch
-            {
-                (true, true) => $"KafkaEncoding.SizeOfCompactNullableBytes({v})",
-                (true, false) => $"KafkaEncoding.SizeOfCompactBytes({v}.Length)",
-                (false, true) => $"KafkaEncoding.SizeOfNullableBytes({v})",
-                _ => $"KafkaEncoding.SizeOfBytes({v}.Length)",
-            },
+            "string" => nullable
+                ? Pick(flex, $"KafkaEncoding.SizeOfCompactNullableString({v})", $"KafkaEncoding.SizeOfNullableString({v})", $"KafkaEncoding.SizeOfNullableString({v}, {flex})")
+                : Pick(flex, $"KafkaEncoding.SizeOfCompactString({v})", $"KafkaEncoding.SizeOfString({v})", $"KafkaEncoding.SizeOfString({v}, {flex})"),
+            "bytes" or "records" => nullable
+                ? Pick(flex, $"KafkaEncoding.SizeOfCompactNullableBytes({v})", $"KafkaEncoding.SizeOfNullableBytes({v})", $"KafkaEncoding.SizeOfNullableBytes({v}, {flex})")
+                : Pick(flex, $"KafkaEncoding.SizeOfCompactBytes({v}.Length)", $"KafkaEncoding.SizeOfBytes({v}.Length)", $"KafkaEncoding.SizeOfBytes({v}.Length, {flex})"),
             _ => throw new InvalidDataException($"no size for {type}"),
         };
     }

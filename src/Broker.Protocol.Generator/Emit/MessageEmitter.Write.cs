@@ -13,7 +13,7 @@ public sealed partial class MessageEmitter
         _w.Open("public void Write(ref KafkaWriter writer, short version)");
         foreach (var f in s.Fields)
         {
-            _w.If(f.Present.Condition(s.Range), () => EmitWriteValue(f, f.Present));
+            _w.If(f.Present.Condition(s.Range), () => EmitWriteValue(f, f.Present, tagged: false));
         }
         var flexible = Spec.FlexibleVersions.Intersect(s.Range);
         _w.If(Spec.FlexibleVersions.Condition(s.Range), () =>
@@ -36,7 +36,7 @@ public sealed partial class MessageEmitter
                 {
                     _w.Line($"writer.WriteUnsignedVarInt({f.Spec.Tag});");
                     _w.Line($"writer.WriteUnsignedVarInt((uint)TaggedSizeOf{f.Property}(version));");
-                    EmitWriteValue(f, f.Tagged);
+                    EmitWriteValue(f, f.Tagged, tagged: true);
                 });
             }
         });
@@ -54,18 +54,18 @@ public sealed partial class MessageEmitter
     private static string NotNull(FieldModel f, string expr) =>
         f.CsNullable ? $"({expr} ?? throw MessageErrors.NullField(\"{f.Property}\", version))" : expr;
 
-    private void EmitWriteValue(FieldModel f, VersionRange within)
+    private void EmitWriteValue(FieldModel f, VersionRange within, bool tagged)
     {
         Branch(f, within, (flex, nullable) =>
         {
             var p = f.Property;
             if (f.Type.IsArray)
             {
-                var countWriter = flex ? "writer.WriteCompactArrayCount" : "writer.WriteArrayCount";
+                string Count(string n) => Pick(flex, $"writer.WriteCompactArrayCount({n})", $"writer.WriteArrayCount({n})", $"writer.WriteArrayCount({n}, {flex})");
                 if (f.CsNullable)
                 {
                     _w.Open($"if ({p} is null)");
-                    _w.Line(nullable ? $"{countWriter}(-1);" : $"throw MessageErrors.NullField(\"{p}\", version);");
+                    _w.Line(nullable ? $"{Count("-1")};" : $"throw MessageErrors.NullField(\"{p}\", version);");
                     _w.Close();
                     _w.Open("else");
                 }
@@ -73,7 +73,7 @@ public sealed partial class MessageEmitter
                 {
                     _w.Open("");
                 }
-                _w.Line($"{countWriter}({p}.Count);");
+                _w.Line($"{Count(p + ".Count")};");
                 _w.Open($"foreach (var item in {p})");
                 _w.Line(f.Type.IsStruct ? "item.Write(ref writer, version);" : WriteScalar(f.Type.Name, flex, false, "item") + ";");
                 _w.Close();
@@ -84,10 +84,10 @@ public sealed partial class MessageEmitter
                 if (nullable)
                 {
                     _w.Open($"if ({p} is null)");
-                    _w.Line("writer.WriteInt8(-1);");
+                    _w.Line(tagged ? "writer.WriteUnsignedVarInt(0);" : "writer.WriteInt8(-1);");
                     _w.Close();
                     _w.Open("else");
-                    _w.Line("writer.WriteInt8(1);");
+                    _w.Line(tagged ? "writer.WriteUnsignedVarInt(1);" : "writer.WriteInt8(1);");
                     _w.Line($"{p}.Write(ref writer, version);");
                     _w.Close();
                 }
@@ -104,7 +104,7 @@ public sealed partial class MessageEmitter
         });
     }
 
-    private static string WriteScalar(string type, bool flex, bool nullable, string v) => type switch
+    private static string WriteScalar(string type, string flex, bool nullable, string v) => type switch
     {
         "bool" => $"writer.WriteBool({v})",
         "int8" => $"writer.WriteInt8({v})",
@@ -115,20 +115,12 @@ public sealed partial class MessageEmitter
         "int64" => $"writer.WriteInt64({v})",
         "float64" => $"writer.WriteFloat64({v})",
         "uuid" => $"writer.WriteUuid({v})",
-        "string" => (flex, nullable) switch
-        {
-            (true, true) => $"writer.WriteCompactNullableString({v})",
-            (true, false) => $"writer.WriteCompactString({v})",
-            (false, true) => $"writer.WriteNullableString({v})",
-            _ => $"writer.WriteString({v})",
-        },
-        "bytes" or "records" => (flex, nullable) switch
-        {
-            (true, true) => $"writer.WriteCompactNullableBytes({v})",
-            (true, false) => $"writer.WriteCompactBytes({v}.Span)",
-            (false, true) => $"writer.WriteNullableBytes({v})",
-            _ => $"writer.WriteBytes({v}.Span)",
-        },
+        "string" => nullable
+            ? Pick(flex, $"writer.WriteCompactNullableString({v})", $"writer.WriteNullableString({v})", $"writer.WriteNullableString({v}, {flex})")
+            : Pick(flex, $"writer.WriteCompactString({v})", $"writer.WriteString({v})", $"writer.WriteString({v}, {flex})"),
+        "bytes" or "records" => nullable
+            ? Pick(flex, $"writer.WriteCompactNullableBytes({v})", $"writer.WriteNullableBytes({v})", $"writer.WriteNullableBytes({v}, {flex})")
+            : Pick(flex, $"writer.WriteCompactBytes({v}.Span)", $"writer.WriteBytes({v}.Span)", $"writer.WriteBytes({v}.Span, {flex})"),
         _ => throw new InvalidDataException($"no writer for {type}"),
     };
 }

@@ -43,4 +43,14 @@ public static class KafkaEncoding
     public static int SizeOfCompactBytes(int length) => UVarIntSize((uint)length + 1) + length;
     public static int SizeOfCompactNullableBytes(ReadOnlyMemory<byte>? v) => v is null ? 1 : SizeOfCompactBytes(v.Value.Length);
     public static int SizeOfCompactArrayCount(int count) => UVarIntSize((uint)(count + 1));
+
+    // Overloads taking `compact`, for generated code (see KafkaReader).
+
+    public static int SizeOfString(string v, bool compact) => compact ? SizeOfCompactString(v) : SizeOfString(v);
+    public static int SizeOfNullableString(string? v, bool compact) => compact ? SizeOfCompactNullableString(v) : SizeOfNullableString(v);
+    public static int SizeOfBytes(int length, bool compact) => compact ? SizeOfCompactBytes(length) : SizeOfBytes(length);
+    public static int SizeOfNullableBytes(ReadOnlyMemory<byte>? v, bool compact) => compact ? SizeOfCompactNullableBytes(v) : SizeOfNullableBytes(v);
+
+    /// <summary>Size of an array count in either encoding; pass -1 for a null array.</summary>
+    public static int SizeOfArrayCount(int count, bool compact) => compact ? SizeOfCompactArrayCount(count) : 4;
 }

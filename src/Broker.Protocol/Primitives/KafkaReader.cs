@@ -264,4 +264,24 @@ public ref struct KafkaReader
             Take((int)size);
         }
     }
+
+    // Overloads taking `compact`: generated code passes the version check (e.g. `version >= 9`)
+    // instead of branching on flexible versions at every field.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public string ReadString(bool compact) => compact ? ReadCompactString() : ReadString();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public string? ReadNullableString(bool compact) => compact ? ReadCompactNullableString() : ReadNullableString();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlyMemory<byte> ReadBytes(bool compact) => compact ? ReadCompactBytes() : ReadBytes();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlyMemory<byte>? ReadNullableBytes(bool compact) => compact ? ReadCompactNullableBytes() : ReadNullableBytes();
+
+    /// <summary>An array count in either encoding; -1 for null. Checked against the bytes remaining.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ReadArrayCount(bool compact, int minElementSize) =>
+        compact ? ReadCompactArrayCount(minElementSize) : ReadArrayCount(minElementSize);
 }

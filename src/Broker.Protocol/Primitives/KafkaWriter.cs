@@ -142,4 +142,72 @@ public ref struct KafkaWriter
 
     /// <summary>An empty tagged-field section.</summary>
     public void WriteEmptyTaggedFields() => Take(1)[0] = 0;
+
+    // Overloads taking `compact`, for generated code (see KafkaReader).
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteString(string v, bool compact)
+    {
+        if (compact)
+        {
+            WriteCompactString(v);
+        }
+        else
+        {
+            WriteString(v);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteNullableString(string? v, bool compact)
+    {
+        if (compact)
+        {
+            WriteCompactNullableString(v);
+        }
+        else
+        {
+            WriteNullableString(v);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteBytes(ReadOnlySpan<byte> v, bool compact)
+    {
+        if (compact)
+        {
+            WriteCompactBytes(v);
+        }
+        else
+        {
+            WriteBytes(v);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteNullableBytes(ReadOnlyMemory<byte>? v, bool compact)
+    {
+        if (compact)
+        {
+            WriteCompactNullableBytes(v);
+        }
+        else
+        {
+            WriteNullableBytes(v);
+        }
+    }
+
+    /// <summary>An array count in either encoding; pass -1 for a null array.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteArrayCount(int count, bool compact)
+    {
+        if (compact)
+        {
+            WriteCompactArrayCount(count);
+        }
+        else
+        {
+            WriteArrayCount(count);
+        }
+    }
 }

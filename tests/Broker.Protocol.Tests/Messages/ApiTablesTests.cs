@@ -16,6 +16,24 @@ public sealed class ApiTablesTests
         Assert.Equal(Enum.GetValues<ApiKey>().Length, ApiVersionTable.All.Count);
     }
 
+    [Fact]
+    public void FactoriesCreateTheRequestAndResponseOfEveryKey()
+    {
+        foreach (var key in Enum.GetValues<ApiKey>())
+        {
+            var request = ApiMessages.CreateRequest(key)!;
+            var response = ApiMessages.CreateResponse(key)!;
+            Assert.Equal(key + "Request", request.GetType().Name);
+            Assert.Equal(key + "Response", response.GetType().Name);
+            Assert.Equal(key, (ApiKey)request.GetType().GetField("ApiKey")!.GetValue(null)!);
+        }
+        Assert.Null(ApiMessages.CreateRequest((ApiKey)999));
+        foreach (var type in Enum.GetValues<Broker.Protocol.Metadata.MetadataRecordType>())
+        {
+            Assert.Equal(type.ToString(), Broker.Protocol.Metadata.MetadataRecords.Create(type)!.GetType().Name);
+        }
+    }
+
     [Theory]
     [InlineData(ApiKey.Produce, (short)8, (short)1, (short)0)]
     [InlineData(ApiKey.Produce, (short)9, (short)2, (short)1)]

@@ -129,4 +129,21 @@ public sealed class GoldenEncodingTests
         Assert.Equal("abc", request.ClientSoftwareName);
         Assert.Equal("1.0", request.ClientSoftwareVersion);
     }
+
+    [Fact]
+    public void TaggedNullableStructUsesAVarintPresenceMarker()
+    {
+        // As Kafka's generator does: a tagged nullable struct is tag, size (struct + 1), uvarint 1, struct.
+        var value = new Broker.Protocol.Coordinator.ConsumerGroupMemberMetadataValue
+        {
+            InstanceId = null,
+            RackId = null,
+            ClientId = "c",
+            ClientHost = "",
+            SubscribedTopicRegex = null,
+            ServerAssignor = null,
+            ClassicMemberMetadata = new() { SessionTimeoutMs = 100 },
+        };
+        AssertEncodes(value, 0, "00 00 0263 01 01 00 ffffffff 00 01 00 07 01 00000064 01 00");
+    }
 }

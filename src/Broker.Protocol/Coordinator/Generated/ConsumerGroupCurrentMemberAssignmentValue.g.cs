@@ -66,8 +66,7 @@ public sealed partial class ConsumerGroupCurrentMemberAssignmentValue : IKafkaMe
             var size = 0;
             size += 16;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

@@ -160,7 +160,7 @@ public sealed partial class ConsumerGroupMemberMetadataValue : IKafkaMessage
             {
                 case 0:
                 {
-                    if (reader.ReadInt8() < 0)
+                    if (reader.ReadUnsignedVarInt() == 0)
                     {
                         ClassicMemberMetadata = null;
                     }
@@ -210,11 +210,11 @@ public sealed partial class ConsumerGroupMemberMetadataValue : IKafkaMessage
             writer.WriteUnsignedVarInt((uint)TaggedSizeOfClassicMemberMetadata(version));
             if (ClassicMemberMetadata is null)
             {
-                writer.WriteInt8(-1);
+                writer.WriteUnsignedVarInt(0);
             }
             else
             {
-                writer.WriteInt8(1);
+                writer.WriteUnsignedVarInt(1);
                 ClassicMemberMetadata.Write(ref writer, version);
             }
         }

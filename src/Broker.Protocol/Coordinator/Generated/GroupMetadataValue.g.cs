@@ -45,62 +45,20 @@ public sealed partial class GroupMetadataValue : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 4)
-            {
-                memberId = reader.ReadCompactString();
-            }
-            else
-            {
-                memberId = reader.ReadString();
-            }
+            memberId = reader.ReadString(version == 4);
             if (version >= 3)
             {
-                if (version == 4)
-                {
-                    groupInstanceId = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    groupInstanceId = reader.ReadNullableString();
-                }
+                groupInstanceId = reader.ReadNullableString(version == 4);
             }
-            if (version == 4)
-            {
-                clientId = reader.ReadCompactString();
-            }
-            else
-            {
-                clientId = reader.ReadString();
-            }
-            if (version == 4)
-            {
-                clientHost = reader.ReadCompactString();
-            }
-            else
-            {
-                clientHost = reader.ReadString();
-            }
+            clientId = reader.ReadString(version == 4);
+            clientHost = reader.ReadString(version == 4);
             if (version >= 1)
             {
                 rebalanceTimeout = reader.ReadInt32();
             }
             sessionTimeout = reader.ReadInt32();
-            if (version == 4)
-            {
-                subscription = reader.ReadCompactBytes();
-            }
-            else
-            {
-                subscription = reader.ReadBytes();
-            }
-            if (version == 4)
-            {
-                assignment = reader.ReadCompactBytes();
-            }
-            else
-            {
-                assignment = reader.ReadBytes();
-            }
+            subscription = reader.ReadBytes(version == 4);
+            assignment = reader.ReadBytes(version == 4);
             if (version == 4)
             {
                 reader.SkipTaggedFields();
@@ -109,62 +67,20 @@ public sealed partial class GroupMetadataValue : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 4)
-            {
-                writer.WriteCompactString(memberId);
-            }
-            else
-            {
-                writer.WriteString(memberId);
-            }
+            writer.WriteString(memberId, version == 4);
             if (version >= 3)
             {
-                if (version == 4)
-                {
-                    writer.WriteCompactNullableString(groupInstanceId);
-                }
-                else
-                {
-                    writer.WriteNullableString(groupInstanceId);
-                }
+                writer.WriteNullableString(groupInstanceId, version == 4);
             }
-            if (version == 4)
-            {
-                writer.WriteCompactString(clientId);
-            }
-            else
-            {
-                writer.WriteString(clientId);
-            }
-            if (version == 4)
-            {
-                writer.WriteCompactString(clientHost);
-            }
-            else
-            {
-                writer.WriteString(clientHost);
-            }
+            writer.WriteString(clientId, version == 4);
+            writer.WriteString(clientHost, version == 4);
             if (version >= 1)
             {
                 writer.WriteInt32(rebalanceTimeout);
             }
             writer.WriteInt32(sessionTimeout);
-            if (version == 4)
-            {
-                writer.WriteCompactBytes(subscription.Span);
-            }
-            else
-            {
-                writer.WriteBytes(subscription.Span);
-            }
-            if (version == 4)
-            {
-                writer.WriteCompactBytes(assignment.Span);
-            }
-            else
-            {
-                writer.WriteBytes(assignment.Span);
-            }
+            writer.WriteBytes(subscription.Span, version == 4);
+            writer.WriteBytes(assignment.Span, version == 4);
             if (version == 4)
             {
                 writer.WriteEmptyTaggedFields();
@@ -174,62 +90,20 @@ public sealed partial class GroupMetadataValue : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(memberId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(memberId);
-            }
+            size += KafkaEncoding.SizeOfString(memberId, version == 4);
             if (version >= 3)
             {
-                if (version == 4)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(groupInstanceId);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(groupInstanceId);
-                }
+                size += KafkaEncoding.SizeOfNullableString(groupInstanceId, version == 4);
             }
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(clientId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(clientId);
-            }
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(clientHost);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(clientHost);
-            }
+            size += KafkaEncoding.SizeOfString(clientId, version == 4);
+            size += KafkaEncoding.SizeOfString(clientHost, version == 4);
             if (version >= 1)
             {
                 size += 4;
             }
             size += 4;
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(subscription.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(subscription.Length);
-            }
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(assignment.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(assignment.Length);
-            }
+            size += KafkaEncoding.SizeOfBytes(subscription.Length, version == 4);
+            size += KafkaEncoding.SizeOfBytes(assignment.Length, version == 4);
             if (version == 4)
             {
                 size += 1;
@@ -251,70 +125,28 @@ public sealed partial class GroupMetadataValue : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 4)
-        {
-            protocolType = reader.ReadCompactString();
-        }
-        else
-        {
-            protocolType = reader.ReadString();
-        }
+        protocolType = reader.ReadString(version == 4);
         generation = reader.ReadInt32();
-        if (version == 4)
-        {
-            protocol = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            protocol = reader.ReadNullableString();
-        }
-        if (version == 4)
-        {
-            leader = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            leader = reader.ReadNullableString();
-        }
+        protocol = reader.ReadNullableString(version == 4);
+        leader = reader.ReadNullableString(version == 4);
         if (version >= 2)
         {
             currentStateTimestamp = reader.ReadInt64();
         }
-        if (version == 4)
         {
+            var count = reader.ReadArrayCount(version == 4, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("members: null array where the version does not allow null");
-                }
-                var list = new List<MemberMetadata>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MemberMetadata();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                members = list;
+                throw new ProtocolException("members: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<MemberMetadata>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("members: null array where the version does not allow null");
-                }
-                var list = new List<MemberMetadata>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MemberMetadata();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                members = list;
+                var item = new MemberMetadata();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            members = list;
         }
         if (version == 4)
         {
@@ -324,53 +156,19 @@ public sealed partial class GroupMetadataValue : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 4)
-        {
-            writer.WriteCompactString(protocolType);
-        }
-        else
-        {
-            writer.WriteString(protocolType);
-        }
+        writer.WriteString(protocolType, version == 4);
         writer.WriteInt32(generation);
-        if (version == 4)
-        {
-            writer.WriteCompactNullableString(protocol);
-        }
-        else
-        {
-            writer.WriteNullableString(protocol);
-        }
-        if (version == 4)
-        {
-            writer.WriteCompactNullableString(leader);
-        }
-        else
-        {
-            writer.WriteNullableString(leader);
-        }
+        writer.WriteNullableString(protocol, version == 4);
+        writer.WriteNullableString(leader, version == 4);
         if (version >= 2)
         {
             writer.WriteInt64(currentStateTimestamp);
         }
-        if (version == 4)
         {
+            writer.WriteArrayCount(members.Count, version == 4);
+            foreach (var item in members)
             {
-                writer.WriteCompactArrayCount(members.Count);
-                foreach (var item in members)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(members.Count);
-                foreach (var item in members)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 4)
@@ -382,53 +180,19 @@ public sealed partial class GroupMetadataValue : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 4)
-        {
-            size += KafkaEncoding.SizeOfCompactString(protocolType);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(protocolType);
-        }
+        size += KafkaEncoding.SizeOfString(protocolType, version == 4);
         size += 4;
-        if (version == 4)
-        {
-            size += KafkaEncoding.SizeOfCompactNullableString(protocol);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(protocol);
-        }
-        if (version == 4)
-        {
-            size += KafkaEncoding.SizeOfCompactNullableString(leader);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(leader);
-        }
+        size += KafkaEncoding.SizeOfNullableString(protocol, version == 4);
+        size += KafkaEncoding.SizeOfNullableString(leader, version == 4);
         if (version >= 2)
         {
             size += 8;
         }
-        if (version == 4)
         {
+            size += KafkaEncoding.SizeOfArrayCount(members.Count, version == 4);
+            foreach (var item in members)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(members.Count);
-                foreach (var item in members)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in members)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 4)

@@ -29,14 +29,7 @@ public sealed partial class OffsetCommitValue : IKafkaMessage
         {
             leaderEpoch = reader.ReadInt32();
         }
-        if (version == 4)
-        {
-            metadata = reader.ReadCompactString();
-        }
-        else
-        {
-            metadata = reader.ReadString();
-        }
+        metadata = reader.ReadString(version == 4);
         commitTimestamp = reader.ReadInt64();
         if (version == 1)
         {
@@ -55,14 +48,7 @@ public sealed partial class OffsetCommitValue : IKafkaMessage
         {
             writer.WriteInt32(leaderEpoch);
         }
-        if (version == 4)
-        {
-            writer.WriteCompactString(metadata);
-        }
-        else
-        {
-            writer.WriteString(metadata);
-        }
+        writer.WriteString(metadata, version == 4);
         writer.WriteInt64(commitTimestamp);
         if (version == 1)
         {
@@ -82,14 +68,7 @@ public sealed partial class OffsetCommitValue : IKafkaMessage
         {
             size += 4;
         }
-        if (version == 4)
-        {
-            size += KafkaEncoding.SizeOfCompactString(metadata);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(metadata);
-        }
+        size += KafkaEncoding.SizeOfString(metadata, version == 4);
         size += 8;
         if (version == 1)
         {

@@ -65,8 +65,7 @@ public sealed partial class ShareGroupStatePartitionMetadataValue : IKafkaMessag
             size += 16;
             size += KafkaEncoding.SizeOfCompactString(TopicName);
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

@@ -58,8 +58,7 @@ public sealed partial class ShareGroupTargetAssignmentMemberValue : IKafkaMessag
             var size = 0;
             size += 16;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

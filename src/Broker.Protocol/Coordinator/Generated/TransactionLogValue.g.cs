@@ -41,45 +41,19 @@ public sealed partial class TransactionLogValue : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
+            Topic = reader.ReadString(version == 1);
             {
-                Topic = reader.ReadCompactString();
-            }
-            else
-            {
-                Topic = reader.ReadString();
-            }
-            if (version == 1)
-            {
+                var count = reader.ReadArrayCount(version == 1, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIds: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIds = list;
+                    throw new ProtocolException("PartitionIds: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIds: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIds = list;
+                    list.Add(reader.ReadInt32());
                 }
+                PartitionIds = list;
             }
             if (version == 1)
             {
@@ -89,32 +63,12 @@ public sealed partial class TransactionLogValue : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
+            writer.WriteString(Topic, version == 1);
             {
-                writer.WriteCompactString(Topic);
-            }
-            else
-            {
-                writer.WriteString(Topic);
-            }
-            if (version == 1)
-            {
+                writer.WriteArrayCount(PartitionIds.Count, version == 1);
+                foreach (var item in PartitionIds)
                 {
-                    writer.WriteCompactArrayCount(PartitionIds.Count);
-                    foreach (var item in PartitionIds)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionIds.Count);
-                    foreach (var item in PartitionIds)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version == 1)
@@ -126,27 +80,9 @@ public sealed partial class TransactionLogValue : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
+            size += KafkaEncoding.SizeOfString(Topic, version == 1);
             {
-                size += KafkaEncoding.SizeOfCompactString(Topic);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Topic);
-            }
-            if (version == 1)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIds.Count);
-                    size += PartitionIds.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += PartitionIds.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(PartitionIds.Count, version == 1) + PartitionIds.Count * 4;
             }
             if (version == 1)
             {
@@ -167,46 +103,22 @@ public sealed partial class TransactionLogValue : IKafkaMessage
         ProducerEpoch = reader.ReadInt16();
         TransactionTimeoutMs = reader.ReadInt32();
         TransactionStatus = reader.ReadInt8();
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    TransactionPartitions = null;
-                }
-                else
-                {
-                    var list = new List<PartitionsSchema>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionsSchema();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TransactionPartitions = list;
-                }
+                TransactionPartitions = null;
             }
-        }
-        else
-        {
+            else
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
+                var list = new List<PartitionsSchema>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    TransactionPartitions = null;
+                    var item = new PartitionsSchema();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-                else
-                {
-                    var list = new List<PartitionsSchema>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionsSchema();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TransactionPartitions = list;
-                }
+                TransactionPartitions = list;
             }
         }
         TransactionLastUpdateTimestampMs = reader.ReadInt64();
@@ -253,34 +165,16 @@ public sealed partial class TransactionLogValue : IKafkaMessage
         writer.WriteInt16(ProducerEpoch);
         writer.WriteInt32(TransactionTimeoutMs);
         writer.WriteInt8(TransactionStatus);
-        if (version == 1)
+        if (TransactionPartitions is null)
         {
-            if (TransactionPartitions is null)
-            {
-                writer.WriteCompactArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteCompactArrayCount(TransactionPartitions.Count);
-                foreach (var item in TransactionPartitions)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
+            writer.WriteArrayCount(-1, version == 1);
         }
         else
         {
-            if (TransactionPartitions is null)
+            writer.WriteArrayCount(TransactionPartitions.Count, version == 1);
+            foreach (var item in TransactionPartitions)
             {
-                writer.WriteArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteArrayCount(TransactionPartitions.Count);
-                foreach (var item in TransactionPartitions)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteInt64(TransactionLastUpdateTimestampMs);
@@ -329,34 +223,16 @@ public sealed partial class TransactionLogValue : IKafkaMessage
         size += 2;
         size += 4;
         size += 1;
-        if (version == 1)
+        if (TransactionPartitions is null)
         {
-            if (TransactionPartitions is null)
-            {
-                size += 1;
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfCompactArrayCount(TransactionPartitions.Count);
-                foreach (var item in TransactionPartitions)
-                {
-                    size += item.Size(version);
-                }
-            }
+            size += (version == 1 ? 1 : 4);
         }
         else
         {
-            if (TransactionPartitions is null)
+            size += KafkaEncoding.SizeOfArrayCount(TransactionPartitions.Count, version == 1);
+            foreach (var item in TransactionPartitions)
             {
-                size += 4;
-            }
-            else
-            {
-                size += 4;
-                foreach (var item in TransactionPartitions)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 8;

@@ -22,24 +22,10 @@ public sealed partial class AddOffsetsToTxnRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 3)
-        {
-            TransactionalId = reader.ReadCompactString();
-        }
-        else
-        {
-            TransactionalId = reader.ReadString();
-        }
+        TransactionalId = reader.ReadString(version >= 3);
         ProducerId = reader.ReadInt64();
         ProducerEpoch = reader.ReadInt16();
-        if (version >= 3)
-        {
-            GroupId = reader.ReadCompactString();
-        }
-        else
-        {
-            GroupId = reader.ReadString();
-        }
+        GroupId = reader.ReadString(version >= 3);
         if (version >= 3)
         {
             reader.SkipTaggedFields();
@@ -48,24 +34,10 @@ public sealed partial class AddOffsetsToTxnRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 3)
-        {
-            writer.WriteCompactString(TransactionalId);
-        }
-        else
-        {
-            writer.WriteString(TransactionalId);
-        }
+        writer.WriteString(TransactionalId, version >= 3);
         writer.WriteInt64(ProducerId);
         writer.WriteInt16(ProducerEpoch);
-        if (version >= 3)
-        {
-            writer.WriteCompactString(GroupId);
-        }
-        else
-        {
-            writer.WriteString(GroupId);
-        }
+        writer.WriteString(GroupId, version >= 3);
         if (version >= 3)
         {
             writer.WriteEmptyTaggedFields();
@@ -75,24 +47,10 @@ public sealed partial class AddOffsetsToTxnRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 3)
-        {
-            size += KafkaEncoding.SizeOfCompactString(TransactionalId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(TransactionalId);
-        }
+        size += KafkaEncoding.SizeOfString(TransactionalId, version >= 3);
         size += 8;
         size += 2;
-        if (version >= 3)
-        {
-            size += KafkaEncoding.SizeOfCompactString(GroupId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(GroupId);
-        }
+        size += KafkaEncoding.SizeOfString(GroupId, version >= 3);
         if (version >= 3)
         {
             size += 1;

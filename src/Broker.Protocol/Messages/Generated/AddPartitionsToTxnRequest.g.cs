@@ -111,45 +111,19 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 3)
+            Name = reader.ReadString(version >= 3);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 3)
-            {
+                var count = reader.ReadArrayCount(version >= 3, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (version >= 3)
             {
@@ -159,32 +133,12 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 3)
+            writer.WriteString(Name, version >= 3);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 3)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 3);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 3)
@@ -196,27 +150,9 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 3)
+            size += KafkaEncoding.SizeOfString(Name, version >= 3);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 3)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    size += Partitions.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Partitions.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 3) + Partitions.Count * 4;
             }
             if (version >= 3)
             {
@@ -253,14 +189,7 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                V3AndBelowTransactionalId = reader.ReadCompactString();
-            }
-            else
-            {
-                V3AndBelowTransactionalId = reader.ReadString();
-            }
+            V3AndBelowTransactionalId = reader.ReadString(version == 3);
         }
         if (version <= 3)
         {
@@ -272,41 +201,20 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
             {
+                var count = reader.ReadArrayCount(version == 3, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("V3AndBelowTopics: null array where the version does not allow null");
-                    }
-                    var list = new List<AddPartitionsToTxnTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    V3AndBelowTopics = list;
+                    throw new ProtocolException("V3AndBelowTopics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AddPartitionsToTxnTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("V3AndBelowTopics: null array where the version does not allow null");
-                    }
-                    var list = new List<AddPartitionsToTxnTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    V3AndBelowTopics = list;
+                    var item = new AddPartitionsToTxnTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                V3AndBelowTopics = list;
             }
         }
         if (version >= 3)
@@ -329,14 +237,7 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                writer.WriteCompactString(V3AndBelowTransactionalId);
-            }
-            else
-            {
-                writer.WriteString(V3AndBelowTransactionalId);
-            }
+            writer.WriteString(V3AndBelowTransactionalId, version == 3);
         }
         if (version <= 3)
         {
@@ -348,24 +249,11 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
             {
+                writer.WriteArrayCount(V3AndBelowTopics.Count, version == 3);
+                foreach (var item in V3AndBelowTopics)
                 {
-                    writer.WriteCompactArrayCount(V3AndBelowTopics.Count);
-                    foreach (var item in V3AndBelowTopics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(V3AndBelowTopics.Count);
-                    foreach (var item in V3AndBelowTopics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -390,14 +278,7 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                size += KafkaEncoding.SizeOfCompactString(V3AndBelowTransactionalId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(V3AndBelowTransactionalId);
-            }
+            size += KafkaEncoding.SizeOfString(V3AndBelowTransactionalId, version == 3);
         }
         if (version <= 3)
         {
@@ -409,24 +290,11 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
             {
+                size += KafkaEncoding.SizeOfArrayCount(V3AndBelowTopics.Count, version == 3);
+                foreach (var item in V3AndBelowTopics)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(V3AndBelowTopics.Count);
-                    foreach (var item in V3AndBelowTopics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in V3AndBelowTopics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

@@ -91,49 +91,21 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 3)
+            Name = reader.ReadString(version >= 3);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 3)
-            {
+                var count = reader.ReadArrayCount(version >= 3, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ResultsByPartition: null array where the version does not allow null");
-                    }
-                    var list = new List<AddPartitionsToTxnPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ResultsByPartition = list;
+                    throw new ProtocolException("ResultsByPartition: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AddPartitionsToTxnPartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ResultsByPartition: null array where the version does not allow null");
-                    }
-                    var list = new List<AddPartitionsToTxnPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ResultsByPartition = list;
+                    var item = new AddPartitionsToTxnPartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ResultsByPartition = list;
             }
             if (version >= 3)
             {
@@ -143,32 +115,12 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 3)
+            writer.WriteString(Name, version >= 3);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 3)
-            {
+                writer.WriteArrayCount(ResultsByPartition.Count, version >= 3);
+                foreach (var item in ResultsByPartition)
                 {
-                    writer.WriteCompactArrayCount(ResultsByPartition.Count);
-                    foreach (var item in ResultsByPartition)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(ResultsByPartition.Count);
-                    foreach (var item in ResultsByPartition)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 3)
@@ -180,32 +132,12 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 3)
+            size += KafkaEncoding.SizeOfString(Name, version >= 3);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 3)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(ResultsByPartition.Count, version >= 3);
+                foreach (var item in ResultsByPartition)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(ResultsByPartition.Count);
-                    foreach (var item in ResultsByPartition)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in ResultsByPartition)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 3)
@@ -293,41 +225,20 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
             {
+                var count = reader.ReadArrayCount(version == 3, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ResultsByTopicV3AndBelow: null array where the version does not allow null");
-                    }
-                    var list = new List<AddPartitionsToTxnTopicResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnTopicResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ResultsByTopicV3AndBelow = list;
+                    throw new ProtocolException("ResultsByTopicV3AndBelow: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AddPartitionsToTxnTopicResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ResultsByTopicV3AndBelow: null array where the version does not allow null");
-                    }
-                    var list = new List<AddPartitionsToTxnTopicResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AddPartitionsToTxnTopicResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ResultsByTopicV3AndBelow = list;
+                    var item = new AddPartitionsToTxnTopicResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ResultsByTopicV3AndBelow = list;
             }
         }
         if (version >= 3)
@@ -355,24 +266,11 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
             {
+                writer.WriteArrayCount(ResultsByTopicV3AndBelow.Count, version == 3);
+                foreach (var item in ResultsByTopicV3AndBelow)
                 {
-                    writer.WriteCompactArrayCount(ResultsByTopicV3AndBelow.Count);
-                    foreach (var item in ResultsByTopicV3AndBelow)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(ResultsByTopicV3AndBelow.Count);
-                    foreach (var item in ResultsByTopicV3AndBelow)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -402,24 +300,11 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
             {
+                size += KafkaEncoding.SizeOfArrayCount(ResultsByTopicV3AndBelow.Count, version == 3);
+                foreach (var item in ResultsByTopicV3AndBelow)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(ResultsByTopicV3AndBelow.Count);
-                    foreach (var item in ResultsByTopicV3AndBelow)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in ResultsByTopicV3AndBelow)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

@@ -25,77 +25,35 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
             {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Entity: null array where the version does not allow null");
-                    }
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    throw new ProtocolException("Entity: null array where the version does not allow null");
                 }
+                var list = new List<EntityData>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    var item = new EntityData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
+                }
+                Entity = list;
             }
-            else
             {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Entity: null array where the version does not allow null");
-                    }
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    throw new ProtocolException("Ops: null array where the version does not allow null");
                 }
-            }
-            if (version == 1)
-            {
+                var list = new List<OpData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Ops: null array where the version does not allow null");
-                    }
-                    var list = new List<OpData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OpData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Ops = list;
+                    var item = new OpData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-            }
-            else
-            {
-                {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Ops: null array where the version does not allow null");
-                    }
-                    var list = new List<OpData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OpData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Ops = list;
-                }
+                Ops = list;
             }
             if (version == 1)
             {
@@ -105,44 +63,18 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
             {
+                writer.WriteArrayCount(Entity.Count, version == 1);
+                foreach (var item in Entity)
                 {
-                    writer.WriteCompactArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
-            else
             {
+                writer.WriteArrayCount(Ops.Count, version == 1);
+                foreach (var item in Ops)
                 {
-                    writer.WriteArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            if (version == 1)
-            {
-                {
-                    writer.WriteCompactArrayCount(Ops.Count);
-                    foreach (var item in Ops)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Ops.Count);
-                    foreach (var item in Ops)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -154,44 +86,18 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Entity.Count, version == 1);
+                foreach (var item in Entity)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
-            else
             {
+                size += KafkaEncoding.SizeOfArrayCount(Ops.Count, version == 1);
+                foreach (var item in Ops)
                 {
-                    size += 4;
-                    foreach (var item in Entity)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            if (version == 1)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Ops.Count);
-                    foreach (var item in Ops)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Ops)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -216,22 +122,8 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
-            {
-                EntityType = reader.ReadCompactString();
-            }
-            else
-            {
-                EntityType = reader.ReadString();
-            }
-            if (version == 1)
-            {
-                EntityName = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                EntityName = reader.ReadNullableString();
-            }
+            EntityType = reader.ReadString(version == 1);
+            EntityName = reader.ReadNullableString(version == 1);
             if (version == 1)
             {
                 reader.SkipTaggedFields();
@@ -240,22 +132,8 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
-            {
-                writer.WriteCompactString(EntityType);
-            }
-            else
-            {
-                writer.WriteString(EntityType);
-            }
-            if (version == 1)
-            {
-                writer.WriteCompactNullableString(EntityName);
-            }
-            else
-            {
-                writer.WriteNullableString(EntityName);
-            }
+            writer.WriteString(EntityType, version == 1);
+            writer.WriteNullableString(EntityName, version == 1);
             if (version == 1)
             {
                 writer.WriteEmptyTaggedFields();
@@ -265,22 +143,8 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(EntityType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(EntityType);
-            }
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(EntityName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(EntityName);
-            }
+            size += KafkaEncoding.SizeOfString(EntityType, version == 1);
+            size += KafkaEncoding.SizeOfNullableString(EntityName, version == 1);
             if (version == 1)
             {
                 size += 1;
@@ -305,14 +169,7 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
-            {
-                Key = reader.ReadCompactString();
-            }
-            else
-            {
-                Key = reader.ReadString();
-            }
+            Key = reader.ReadString(version == 1);
             Value = reader.ReadFloat64();
             Remove = reader.ReadBool();
             if (version == 1)
@@ -323,14 +180,7 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
-            {
-                writer.WriteCompactString(Key);
-            }
-            else
-            {
-                writer.WriteString(Key);
-            }
+            writer.WriteString(Key, version == 1);
             writer.WriteFloat64(Value);
             writer.WriteBool(Remove);
             if (version == 1)
@@ -342,14 +192,7 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Key);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Key);
-            }
+            size += KafkaEncoding.SizeOfString(Key, version == 1);
             size += 8;
             size += 1;
             if (version == 1)
@@ -368,41 +211,20 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Entries: null array where the version does not allow null");
-                }
-                var list = new List<EntryData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new EntryData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Entries = list;
+                throw new ProtocolException("Entries: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<EntryData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Entries: null array where the version does not allow null");
-                }
-                var list = new List<EntryData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new EntryData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Entries = list;
+                var item = new EntryData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Entries = list;
         }
         ValidateOnly = reader.ReadBool();
         if (version == 1)
@@ -413,24 +235,11 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 1)
         {
+            writer.WriteArrayCount(Entries.Count, version == 1);
+            foreach (var item in Entries)
             {
-                writer.WriteCompactArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteBool(ValidateOnly);
@@ -443,24 +252,11 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Entries.Count, version == 1);
+            foreach (var item in Entries)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Entries)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 1;

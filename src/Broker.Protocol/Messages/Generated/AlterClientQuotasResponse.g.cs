@@ -28,49 +28,21 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version == 1)
+            ErrorMessage = reader.ReadNullableString(version == 1);
             {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
-            if (version == 1)
-            {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Entity: null array where the version does not allow null");
-                    }
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    throw new ProtocolException("Entity: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<EntityData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Entity: null array where the version does not allow null");
-                    }
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    var item = new EntityData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Entity = list;
             }
             if (version == 1)
             {
@@ -81,32 +53,12 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version == 1)
+            writer.WriteNullableString(ErrorMessage, version == 1);
             {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
-            if (version == 1)
-            {
+                writer.WriteArrayCount(Entity.Count, version == 1);
+                foreach (var item in Entity)
                 {
-                    writer.WriteCompactArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -119,32 +71,12 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version == 1)
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version == 1);
             {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
-            if (version == 1)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Entity.Count, version == 1);
+                foreach (var item in Entity)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Entity)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -170,22 +102,8 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
-            {
-                EntityType = reader.ReadCompactString();
-            }
-            else
-            {
-                EntityType = reader.ReadString();
-            }
-            if (version == 1)
-            {
-                EntityName = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                EntityName = reader.ReadNullableString();
-            }
+            EntityType = reader.ReadString(version == 1);
+            EntityName = reader.ReadNullableString(version == 1);
             if (version == 1)
             {
                 reader.SkipTaggedFields();
@@ -194,22 +112,8 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
-            {
-                writer.WriteCompactString(EntityType);
-            }
-            else
-            {
-                writer.WriteString(EntityType);
-            }
-            if (version == 1)
-            {
-                writer.WriteCompactNullableString(EntityName);
-            }
-            else
-            {
-                writer.WriteNullableString(EntityName);
-            }
+            writer.WriteString(EntityType, version == 1);
+            writer.WriteNullableString(EntityName, version == 1);
             if (version == 1)
             {
                 writer.WriteEmptyTaggedFields();
@@ -219,22 +123,8 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(EntityType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(EntityType);
-            }
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(EntityName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(EntityName);
-            }
+            size += KafkaEncoding.SizeOfString(EntityType, version == 1);
+            size += KafkaEncoding.SizeOfNullableString(EntityName, version == 1);
             if (version == 1)
             {
                 size += 1;
@@ -251,41 +141,20 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Entries: null array where the version does not allow null");
-                }
-                var list = new List<EntryData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new EntryData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Entries = list;
+                throw new ProtocolException("Entries: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<EntryData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Entries: null array where the version does not allow null");
-                }
-                var list = new List<EntryData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new EntryData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Entries = list;
+                var item = new EntryData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Entries = list;
         }
         if (version == 1)
         {
@@ -296,24 +165,11 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version == 1)
         {
+            writer.WriteArrayCount(Entries.Count, version == 1);
+            foreach (var item in Entries)
             {
-                writer.WriteCompactArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 1)
@@ -326,24 +182,11 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Entries.Count, version == 1);
+            foreach (var item in Entries)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Entries)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 1)

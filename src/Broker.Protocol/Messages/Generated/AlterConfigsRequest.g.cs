@@ -28,49 +28,21 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ResourceType = reader.ReadInt8();
-            if (version == 2)
+            ResourceName = reader.ReadString(version == 2);
             {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterableConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterableConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    throw new ProtocolException("Configs: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AlterableConfig>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterableConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterableConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    var item = new AlterableConfig();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Configs = list;
             }
             if (version == 2)
             {
@@ -81,32 +53,12 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt8(ResourceType);
-            if (version == 2)
+            writer.WriteString(ResourceName, version == 2);
             {
-                writer.WriteCompactString(ResourceName);
-            }
-            else
-            {
-                writer.WriteString(ResourceName);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(Configs.Count, version == 2);
+                foreach (var item in Configs)
                 {
-                    writer.WriteCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 2)
@@ -119,32 +71,12 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
         {
             var size = 0;
             size += 1;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(ResourceName, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
-            if (version == 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Configs.Count, version == 2);
+                foreach (var item in Configs)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 2)
@@ -170,22 +102,8 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 2)
-            {
-                Value = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                Value = reader.ReadNullableString();
-            }
+            Name = reader.ReadString(version == 2);
+            Value = reader.ReadNullableString(version == 2);
             if (version == 2)
             {
                 reader.SkipTaggedFields();
@@ -194,22 +112,8 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 2)
-            {
-                writer.WriteCompactNullableString(Value);
-            }
-            else
-            {
-                writer.WriteNullableString(Value);
-            }
+            writer.WriteString(Name, version == 2);
+            writer.WriteNullableString(Value, version == 2);
             if (version == 2)
             {
                 writer.WriteEmptyTaggedFields();
@@ -219,22 +123,8 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(Value);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(Value);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version == 2);
+            size += KafkaEncoding.SizeOfNullableString(Value, version == 2);
             if (version == 2)
             {
                 size += 1;
@@ -250,41 +140,20 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 2)
         {
+            var count = reader.ReadArrayCount(version == 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<AlterConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                throw new ProtocolException("Resources: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<AlterConfigsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<AlterConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                var item = new AlterConfigsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Resources = list;
         }
         ValidateOnly = reader.ReadBool();
         if (version == 2)
@@ -295,24 +164,11 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 2)
         {
+            writer.WriteArrayCount(Resources.Count, version == 2);
+            foreach (var item in Resources)
             {
-                writer.WriteCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteBool(ValidateOnly);
@@ -325,24 +181,11 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Resources.Count, version == 2);
+            foreach (var item in Resources)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 1;

@@ -135,8 +135,7 @@ public sealed partial class AlterPartitionReassignmentsRequest : IKafkaMessage
             }
             else
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count);
-                size += Replicas.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count) + Replicas.Count * 4;
             }
             size += 1;
             return size;

@@ -205,8 +205,7 @@ public sealed partial class AlterPartitionRequest : IKafkaMessage
             if (version <= 2)
             {
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(NewIsr.Count);
-                    size += NewIsr.Count * 4;
+                    size += KafkaEncoding.SizeOfCompactArrayCount(NewIsr.Count) + NewIsr.Count * 4;
                 }
             }
             if (version == 3)

@@ -177,8 +177,7 @@ public sealed partial class AlterPartitionResponse : IKafkaMessage
             size += 4;
             size += 4;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count);
-                size += Isr.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count) + Isr.Count * 4;
             }
             if (version >= 1)
             {

@@ -23,49 +23,21 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
+            Path = reader.ReadString(version == 2);
             {
-                Path = reader.ReadCompactString();
-            }
-            else
-            {
-                Path = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterReplicaLogDirTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterReplicaLogDirTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    throw new ProtocolException("Topics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AlterReplicaLogDirTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterReplicaLogDirTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterReplicaLogDirTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new AlterReplicaLogDirTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             if (version == 2)
             {
@@ -75,32 +47,12 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
+            writer.WriteString(Path, version == 2);
             {
-                writer.WriteCompactString(Path);
-            }
-            else
-            {
-                writer.WriteString(Path);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(Topics.Count, version == 2);
+                foreach (var item in Topics)
                 {
-                    writer.WriteCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 2)
@@ -112,32 +64,12 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(Path, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Path);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Path);
-            }
-            if (version == 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 2);
+                foreach (var item in Topics)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 2)
@@ -162,45 +94,19 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
+            Name = reader.ReadString(version == 2);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (version == 2)
             {
@@ -210,32 +116,12 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
+            writer.WriteString(Name, version == 2);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 2);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version == 2)
@@ -247,27 +133,9 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(Name, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 2)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    size += Partitions.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Partitions.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 2) + Partitions.Count * 4;
             }
             if (version == 2)
             {
@@ -284,41 +152,20 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 2)
         {
+            var count = reader.ReadArrayCount(version == 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Dirs: null array where the version does not allow null");
-                }
-                var list = new List<AlterReplicaLogDir>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterReplicaLogDir();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Dirs = list;
+                throw new ProtocolException("Dirs: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<AlterReplicaLogDir>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Dirs: null array where the version does not allow null");
-                }
-                var list = new List<AlterReplicaLogDir>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterReplicaLogDir();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Dirs = list;
+                var item = new AlterReplicaLogDir();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Dirs = list;
         }
         if (version == 2)
         {
@@ -328,24 +175,11 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 2)
         {
+            writer.WriteArrayCount(Dirs.Count, version == 2);
+            foreach (var item in Dirs)
             {
-                writer.WriteCompactArrayCount(Dirs.Count);
-                foreach (var item in Dirs)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Dirs.Count);
-                foreach (var item in Dirs)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 2)
@@ -357,24 +191,11 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Dirs.Count, version == 2);
+            foreach (var item in Dirs)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Dirs.Count);
-                foreach (var item in Dirs)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Dirs)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 2)

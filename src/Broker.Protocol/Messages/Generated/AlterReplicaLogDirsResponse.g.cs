@@ -25,49 +25,21 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
+            TopicName = reader.ReadString(version == 2);
             {
-                TopicName = reader.ReadCompactString();
-            }
-            else
-            {
-                TopicName = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterReplicaLogDirPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterReplicaLogDirPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AlterReplicaLogDirPartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterReplicaLogDirPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterReplicaLogDirPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new AlterReplicaLogDirPartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version == 2)
             {
@@ -77,32 +49,12 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
+            writer.WriteString(TopicName, version == 2);
             {
-                writer.WriteCompactString(TopicName);
-            }
-            else
-            {
-                writer.WriteString(TopicName);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 2);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 2)
@@ -114,32 +66,12 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(TopicName, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(TopicName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TopicName);
-            }
-            if (version == 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 2);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 2)
@@ -203,41 +135,20 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version == 2)
         {
+            var count = reader.ReadArrayCount(version == 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<AlterReplicaLogDirTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterReplicaLogDirTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                throw new ProtocolException("Results: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<AlterReplicaLogDirTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<AlterReplicaLogDirTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterReplicaLogDirTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new AlterReplicaLogDirTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (version == 2)
         {
@@ -248,24 +159,11 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version == 2)
         {
+            writer.WriteArrayCount(Results.Count, version == 2);
+            foreach (var item in Results)
             {
-                writer.WriteCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 2)
@@ -278,24 +176,11 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version == 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Results.Count, version == 2);
+            foreach (var item in Results)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 2)

@@ -164,41 +164,20 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ErrorCode = reader.ReadInt16();
-        if (version >= 3)
         {
+            var count = reader.ReadArrayCount(version >= 3, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("ApiKeys: null array where the version does not allow null");
-                }
-                var list = new List<ApiVersion>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ApiVersion();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ApiKeys = list;
+                throw new ProtocolException("ApiKeys: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<ApiVersion>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("ApiKeys: null array where the version does not allow null");
-                }
-                var list = new List<ApiVersion>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ApiVersion();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ApiKeys = list;
+                var item = new ApiVersion();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            ApiKeys = list;
         }
         if (version >= 1)
         {
@@ -276,24 +255,11 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt16(ErrorCode);
-        if (version >= 3)
         {
+            writer.WriteArrayCount(ApiKeys.Count, version >= 3);
+            foreach (var item in ApiKeys)
             {
-                writer.WriteCompactArrayCount(ApiKeys.Count);
-                foreach (var item in ApiKeys)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(ApiKeys.Count);
-                foreach (var item in ApiKeys)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 1)
@@ -363,24 +329,11 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
     {
         var size = 0;
         size += 2;
-        if (version >= 3)
         {
+            size += KafkaEncoding.SizeOfArrayCount(ApiKeys.Count, version >= 3);
+            foreach (var item in ApiKeys)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(ApiKeys.Count);
-                foreach (var item in ApiKeys)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in ApiKeys)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 1)

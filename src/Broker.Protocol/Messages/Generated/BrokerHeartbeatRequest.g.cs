@@ -116,8 +116,7 @@ public sealed partial class BrokerHeartbeatRequest : IKafkaMessage
     {
         var size = 0;
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(OfflineLogDirs.Count);
-            size += OfflineLogDirs.Count * 16;
+            size += KafkaEncoding.SizeOfCompactArrayCount(OfflineLogDirs.Count) + OfflineLogDirs.Count * 16;
         }
         return size;
     }

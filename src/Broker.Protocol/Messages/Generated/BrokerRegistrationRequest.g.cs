@@ -252,8 +252,7 @@ public sealed partial class BrokerRegistrationRequest : IKafkaMessage
         if (version >= 2)
         {
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(LogDirs.Count);
-                size += LogDirs.Count * 16;
+                size += KafkaEncoding.SizeOfCompactArrayCount(LogDirs.Count) + LogDirs.Count * 16;
             }
         }
         if (version >= 3)

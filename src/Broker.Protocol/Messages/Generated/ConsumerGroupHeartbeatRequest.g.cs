@@ -76,8 +76,7 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaMessage
             var size = 0;
             size += 16;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

@@ -63,8 +63,7 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
             var size = 0;
             size += KafkaEncoding.SizeOfString(Topic);
             {
-                size += 4;
-                size += Partitions.Count * 4;
+                size += 4 + Partitions.Count * 4;
             }
             return size;
         }

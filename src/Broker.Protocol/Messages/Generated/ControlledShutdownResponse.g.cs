@@ -25,14 +25,7 @@ public sealed partial class ControlledShutdownResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 3)
-            {
-                TopicName = reader.ReadCompactString();
-            }
-            else
-            {
-                TopicName = reader.ReadString();
-            }
+            TopicName = reader.ReadString(version == 3);
             PartitionIndex = reader.ReadInt32();
             if (version == 3)
             {
@@ -42,14 +35,7 @@ public sealed partial class ControlledShutdownResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 3)
-            {
-                writer.WriteCompactString(TopicName);
-            }
-            else
-            {
-                writer.WriteString(TopicName);
-            }
+            writer.WriteString(TopicName, version == 3);
             writer.WriteInt32(PartitionIndex);
             if (version == 3)
             {
@@ -60,14 +46,7 @@ public sealed partial class ControlledShutdownResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 3)
-            {
-                size += KafkaEncoding.SizeOfCompactString(TopicName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TopicName);
-            }
+            size += KafkaEncoding.SizeOfString(TopicName, version == 3);
             size += 4;
             if (version == 3)
             {
@@ -85,41 +64,20 @@ public sealed partial class ControlledShutdownResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ErrorCode = reader.ReadInt16();
-        if (version == 3)
         {
+            var count = reader.ReadArrayCount(version == 3, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("RemainingPartitions: null array where the version does not allow null");
-                }
-                var list = new List<RemainingPartition>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new RemainingPartition();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                RemainingPartitions = list;
+                throw new ProtocolException("RemainingPartitions: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<RemainingPartition>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("RemainingPartitions: null array where the version does not allow null");
-                }
-                var list = new List<RemainingPartition>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new RemainingPartition();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                RemainingPartitions = list;
+                var item = new RemainingPartition();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            RemainingPartitions = list;
         }
         if (version == 3)
         {
@@ -130,24 +88,11 @@ public sealed partial class ControlledShutdownResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt16(ErrorCode);
-        if (version == 3)
         {
+            writer.WriteArrayCount(RemainingPartitions.Count, version == 3);
+            foreach (var item in RemainingPartitions)
             {
-                writer.WriteCompactArrayCount(RemainingPartitions.Count);
-                foreach (var item in RemainingPartitions)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(RemainingPartitions.Count);
-                foreach (var item in RemainingPartitions)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 3)
@@ -160,24 +105,11 @@ public sealed partial class ControlledShutdownResponse : IKafkaMessage
     {
         var size = 0;
         size += 2;
-        if (version == 3)
         {
+            size += KafkaEncoding.SizeOfArrayCount(RemainingPartitions.Count, version == 3);
+            foreach (var item in RemainingPartitions)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(RemainingPartitions.Count);
-                foreach (var item in RemainingPartitions)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in RemainingPartitions)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 3)

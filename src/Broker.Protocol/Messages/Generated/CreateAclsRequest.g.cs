@@ -34,34 +34,13 @@ public sealed partial class CreateAclsRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ResourceType = reader.ReadInt8();
-            if (version >= 2)
-            {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
+            ResourceName = reader.ReadString(version >= 2);
             if (version >= 1)
             {
                 ResourcePatternType = reader.ReadInt8();
             }
-            if (version >= 2)
-            {
-                Principal = reader.ReadCompactString();
-            }
-            else
-            {
-                Principal = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                Host = reader.ReadCompactString();
-            }
-            else
-            {
-                Host = reader.ReadString();
-            }
+            Principal = reader.ReadString(version >= 2);
+            Host = reader.ReadString(version >= 2);
             Operation = reader.ReadInt8();
             PermissionType = reader.ReadInt8();
             if (version >= 2)
@@ -73,34 +52,13 @@ public sealed partial class CreateAclsRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt8(ResourceType);
-            if (version >= 2)
-            {
-                writer.WriteCompactString(ResourceName);
-            }
-            else
-            {
-                writer.WriteString(ResourceName);
-            }
+            writer.WriteString(ResourceName, version >= 2);
             if (version >= 1)
             {
                 writer.WriteInt8(ResourcePatternType);
             }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Principal);
-            }
-            else
-            {
-                writer.WriteString(Principal);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Host);
-            }
-            else
-            {
-                writer.WriteString(Host);
-            }
+            writer.WriteString(Principal, version >= 2);
+            writer.WriteString(Host, version >= 2);
             writer.WriteInt8(Operation);
             writer.WriteInt8(PermissionType);
             if (version >= 2)
@@ -113,34 +71,13 @@ public sealed partial class CreateAclsRequest : IKafkaMessage
         {
             var size = 0;
             size += 1;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
+            size += KafkaEncoding.SizeOfString(ResourceName, version >= 2);
             if (version >= 1)
             {
                 size += 1;
             }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Principal);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Principal);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Host);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Host);
-            }
+            size += KafkaEncoding.SizeOfString(Principal, version >= 2);
+            size += KafkaEncoding.SizeOfString(Host, version >= 2);
             size += 1;
             size += 1;
             if (version >= 2)
@@ -163,41 +100,20 @@ public sealed partial class CreateAclsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Creations: null array where the version does not allow null");
-                }
-                var list = new List<AclCreation>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AclCreation();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Creations = list;
+                throw new ProtocolException("Creations: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<AclCreation>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Creations: null array where the version does not allow null");
-                }
-                var list = new List<AclCreation>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AclCreation();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Creations = list;
+                var item = new AclCreation();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Creations = list;
         }
         if (version >= 2)
         {
@@ -207,24 +123,11 @@ public sealed partial class CreateAclsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Creations.Count, version >= 2);
+            foreach (var item in Creations)
             {
-                writer.WriteCompactArrayCount(Creations.Count);
-                foreach (var item in Creations)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Creations.Count);
-                foreach (var item in Creations)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -236,24 +139,11 @@ public sealed partial class CreateAclsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Creations.Count, version >= 2);
+            foreach (var item in Creations)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Creations.Count);
-                foreach (var item in Creations)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Creations)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

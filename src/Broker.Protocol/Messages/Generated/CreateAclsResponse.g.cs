@@ -26,14 +26,7 @@ public sealed partial class CreateAclsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version >= 2)
-            {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
+            ErrorMessage = reader.ReadNullableString(version >= 2);
             if (version >= 2)
             {
                 reader.SkipTaggedFields();
@@ -43,14 +36,7 @@ public sealed partial class CreateAclsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version >= 2)
-            {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
+            writer.WriteNullableString(ErrorMessage, version >= 2);
             if (version >= 2)
             {
                 writer.WriteEmptyTaggedFields();
@@ -61,14 +47,7 @@ public sealed partial class CreateAclsResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version >= 2);
             if (version >= 2)
             {
                 size += 1;
@@ -85,41 +64,20 @@ public sealed partial class CreateAclsResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<AclCreationResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AclCreationResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                throw new ProtocolException("Results: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<AclCreationResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<AclCreationResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AclCreationResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new AclCreationResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (version >= 2)
         {
@@ -130,24 +88,11 @@ public sealed partial class CreateAclsResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Results.Count, version >= 2);
+            foreach (var item in Results)
             {
-                writer.WriteCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -160,24 +105,11 @@ public sealed partial class CreateAclsResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Results.Count, version >= 2);
+            foreach (var item in Results)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

@@ -29,22 +29,8 @@ public sealed partial class CreateDelegationTokenRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                PrincipalType = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalType = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                PrincipalName = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalName = reader.ReadString();
-            }
+            PrincipalType = reader.ReadString(version >= 2);
+            PrincipalName = reader.ReadString(version >= 2);
             if (version >= 2)
             {
                 reader.SkipTaggedFields();
@@ -53,22 +39,8 @@ public sealed partial class CreateDelegationTokenRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalType);
-            }
-            else
-            {
-                writer.WriteString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalName);
-            }
-            else
-            {
-                writer.WriteString(PrincipalName);
-            }
+            writer.WriteString(PrincipalType, version >= 2);
+            writer.WriteString(PrincipalName, version >= 2);
             if (version >= 2)
             {
                 writer.WriteEmptyTaggedFields();
@@ -78,22 +50,8 @@ public sealed partial class CreateDelegationTokenRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalName);
-            }
+            size += KafkaEncoding.SizeOfString(PrincipalType, version >= 2);
+            size += KafkaEncoding.SizeOfString(PrincipalName, version >= 2);
             if (version >= 2)
             {
                 size += 1;
@@ -117,41 +75,20 @@ public sealed partial class CreateDelegationTokenRequest : IKafkaMessage
         {
             OwnerPrincipalName = reader.ReadCompactNullableString();
         }
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Renewers: null array where the version does not allow null");
-                }
-                var list = new List<CreatableRenewers>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableRenewers();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Renewers = list;
+                throw new ProtocolException("Renewers: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<CreatableRenewers>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Renewers: null array where the version does not allow null");
-                }
-                var list = new List<CreatableRenewers>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableRenewers();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Renewers = list;
+                var item = new CreatableRenewers();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Renewers = list;
         }
         MaxLifetimeMs = reader.ReadInt64();
         if (version >= 2)
@@ -170,24 +107,11 @@ public sealed partial class CreateDelegationTokenRequest : IKafkaMessage
         {
             writer.WriteCompactNullableString(OwnerPrincipalName);
         }
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Renewers.Count, version >= 2);
+            foreach (var item in Renewers)
             {
-                writer.WriteCompactArrayCount(Renewers.Count);
-                foreach (var item in Renewers)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Renewers.Count);
-                foreach (var item in Renewers)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteInt64(MaxLifetimeMs);
@@ -208,24 +132,11 @@ public sealed partial class CreateDelegationTokenRequest : IKafkaMessage
         {
             size += KafkaEncoding.SizeOfCompactNullableString(OwnerPrincipalName);
         }
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Renewers.Count, version >= 2);
+            foreach (var item in Renewers)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Renewers.Count);
-                foreach (var item in Renewers)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Renewers)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 8;

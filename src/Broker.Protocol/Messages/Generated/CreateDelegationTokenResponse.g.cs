@@ -37,22 +37,8 @@ public sealed partial class CreateDelegationTokenResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ErrorCode = reader.ReadInt16();
-        if (version >= 2)
-        {
-            PrincipalType = reader.ReadCompactString();
-        }
-        else
-        {
-            PrincipalType = reader.ReadString();
-        }
-        if (version >= 2)
-        {
-            PrincipalName = reader.ReadCompactString();
-        }
-        else
-        {
-            PrincipalName = reader.ReadString();
-        }
+        PrincipalType = reader.ReadString(version >= 2);
+        PrincipalName = reader.ReadString(version >= 2);
         if (version == 3)
         {
             TokenRequesterPrincipalType = reader.ReadCompactString();
@@ -64,22 +50,8 @@ public sealed partial class CreateDelegationTokenResponse : IKafkaMessage
         IssueTimestampMs = reader.ReadInt64();
         ExpiryTimestampMs = reader.ReadInt64();
         MaxTimestampMs = reader.ReadInt64();
-        if (version >= 2)
-        {
-            TokenId = reader.ReadCompactString();
-        }
-        else
-        {
-            TokenId = reader.ReadString();
-        }
-        if (version >= 2)
-        {
-            Hmac = reader.ReadCompactBytes();
-        }
-        else
-        {
-            Hmac = reader.ReadBytes();
-        }
+        TokenId = reader.ReadString(version >= 2);
+        Hmac = reader.ReadBytes(version >= 2);
         ThrottleTimeMs = reader.ReadInt32();
         if (version >= 2)
         {
@@ -90,22 +62,8 @@ public sealed partial class CreateDelegationTokenResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt16(ErrorCode);
-        if (version >= 2)
-        {
-            writer.WriteCompactString(PrincipalType);
-        }
-        else
-        {
-            writer.WriteString(PrincipalType);
-        }
-        if (version >= 2)
-        {
-            writer.WriteCompactString(PrincipalName);
-        }
-        else
-        {
-            writer.WriteString(PrincipalName);
-        }
+        writer.WriteString(PrincipalType, version >= 2);
+        writer.WriteString(PrincipalName, version >= 2);
         if (version == 3)
         {
             writer.WriteCompactString(TokenRequesterPrincipalType);
@@ -117,22 +75,8 @@ public sealed partial class CreateDelegationTokenResponse : IKafkaMessage
         writer.WriteInt64(IssueTimestampMs);
         writer.WriteInt64(ExpiryTimestampMs);
         writer.WriteInt64(MaxTimestampMs);
-        if (version >= 2)
-        {
-            writer.WriteCompactString(TokenId);
-        }
-        else
-        {
-            writer.WriteString(TokenId);
-        }
-        if (version >= 2)
-        {
-            writer.WriteCompactBytes(Hmac.Span);
-        }
-        else
-        {
-            writer.WriteBytes(Hmac.Span);
-        }
+        writer.WriteString(TokenId, version >= 2);
+        writer.WriteBytes(Hmac.Span, version >= 2);
         writer.WriteInt32(ThrottleTimeMs);
         if (version >= 2)
         {
@@ -144,22 +88,8 @@ public sealed partial class CreateDelegationTokenResponse : IKafkaMessage
     {
         var size = 0;
         size += 2;
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactString(PrincipalType);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(PrincipalType);
-        }
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactString(PrincipalName);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(PrincipalName);
-        }
+        size += KafkaEncoding.SizeOfString(PrincipalType, version >= 2);
+        size += KafkaEncoding.SizeOfString(PrincipalName, version >= 2);
         if (version == 3)
         {
             size += KafkaEncoding.SizeOfCompactString(TokenRequesterPrincipalType);
@@ -171,22 +101,8 @@ public sealed partial class CreateDelegationTokenResponse : IKafkaMessage
         size += 8;
         size += 8;
         size += 8;
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactString(TokenId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(TokenId);
-        }
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactBytes(Hmac.Length);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfBytes(Hmac.Length);
-        }
+        size += KafkaEncoding.SizeOfString(TokenId, version >= 2);
+        size += KafkaEncoding.SizeOfBytes(Hmac.Length, version >= 2);
         size += 4;
         if (version >= 2)
         {

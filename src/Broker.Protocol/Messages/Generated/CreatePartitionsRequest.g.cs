@@ -29,55 +29,24 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
+            Name = reader.ReadString(version >= 2);
             Count = reader.ReadInt32();
-            if (version >= 2)
             {
+                var count = reader.ReadArrayCount(version >= 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        Assignments = null;
-                    }
-                    else
-                    {
-                        var list = new List<CreatePartitionsAssignment>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new CreatePartitionsAssignment();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Assignments = list;
-                    }
+                    Assignments = null;
                 }
-            }
-            else
-            {
+                else
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
+                    var list = new List<CreatePartitionsAssignment>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        Assignments = null;
+                        var item = new CreatePartitionsAssignment();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
-                    else
-                    {
-                        var list = new List<CreatePartitionsAssignment>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new CreatePartitionsAssignment();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Assignments = list;
-                    }
+                    Assignments = list;
                 }
             }
             if (version >= 2)
@@ -88,43 +57,18 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
+            writer.WriteString(Name, version >= 2);
             writer.WriteInt32(Count);
-            if (version >= 2)
+            if (Assignments is null)
             {
-                if (Assignments is null)
-                {
-                    writer.WriteCompactArrayCount(-1);
-                }
-                else
-                {
-                    writer.WriteCompactArrayCount(Assignments.Count);
-                    foreach (var item in Assignments)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
+                writer.WriteArrayCount(-1, version >= 2);
             }
             else
             {
-                if (Assignments is null)
+                writer.WriteArrayCount(Assignments.Count, version >= 2);
+                foreach (var item in Assignments)
                 {
-                    writer.WriteArrayCount(-1);
-                }
-                else
-                {
-                    writer.WriteArrayCount(Assignments.Count);
-                    foreach (var item in Assignments)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 2)
@@ -136,43 +80,18 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version >= 2);
             size += 4;
-            if (version >= 2)
+            if (Assignments is null)
             {
-                if (Assignments is null)
-                {
-                    size += 1;
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Assignments.Count);
-                    foreach (var item in Assignments)
-                    {
-                        size += item.Size(version);
-                    }
-                }
+                size += (version >= 2 ? 1 : 4);
             }
             else
             {
-                if (Assignments is null)
+                size += KafkaEncoding.SizeOfArrayCount(Assignments.Count, version >= 2);
+                foreach (var item in Assignments)
                 {
-                    size += 4;
-                }
-                else
-                {
-                    size += 4;
-                    foreach (var item in Assignments)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 2)
@@ -196,37 +115,18 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
             {
+                var count = reader.ReadArrayCount(version >= 2, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("BrokerIds: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    BrokerIds = list;
+                    throw new ProtocolException("BrokerIds: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("BrokerIds: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    BrokerIds = list;
+                    list.Add(reader.ReadInt32());
                 }
+                BrokerIds = list;
             }
             if (version >= 2)
             {
@@ -236,24 +136,11 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
             {
+                writer.WriteArrayCount(BrokerIds.Count, version >= 2);
+                foreach (var item in BrokerIds)
                 {
-                    writer.WriteCompactArrayCount(BrokerIds.Count);
-                    foreach (var item in BrokerIds)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(BrokerIds.Count);
-                    foreach (var item in BrokerIds)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 2)
@@ -265,19 +152,8 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(BrokerIds.Count);
-                    size += BrokerIds.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += BrokerIds.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(BrokerIds.Count, version >= 2) + BrokerIds.Count * 4;
             }
             if (version >= 2)
             {
@@ -293,41 +169,20 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<CreatePartitionsTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatePartitionsTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<CreatePartitionsTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<CreatePartitionsTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatePartitionsTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new CreatePartitionsTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         TimeoutMs = reader.ReadInt32();
         ValidateOnly = reader.ReadBool();
@@ -339,24 +194,11 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 2);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteInt32(TimeoutMs);
@@ -370,24 +212,11 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 2);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 4;

@@ -27,23 +27,9 @@ public sealed partial class CreatePartitionsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
+            Name = reader.ReadString(version >= 2);
             ErrorCode = reader.ReadInt16();
-            if (version >= 2)
-            {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
+            ErrorMessage = reader.ReadNullableString(version >= 2);
             if (version >= 2)
             {
                 reader.SkipTaggedFields();
@@ -52,23 +38,9 @@ public sealed partial class CreatePartitionsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
+            writer.WriteString(Name, version >= 2);
             writer.WriteInt16(ErrorCode);
-            if (version >= 2)
-            {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
+            writer.WriteNullableString(ErrorMessage, version >= 2);
             if (version >= 2)
             {
                 writer.WriteEmptyTaggedFields();
@@ -78,23 +50,9 @@ public sealed partial class CreatePartitionsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version >= 2);
             size += 2;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version >= 2);
             if (version >= 2)
             {
                 size += 1;
@@ -112,41 +70,20 @@ public sealed partial class CreatePartitionsResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<CreatePartitionsTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatePartitionsTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                throw new ProtocolException("Results: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<CreatePartitionsTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<CreatePartitionsTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatePartitionsTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new CreatePartitionsTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (version >= 2)
         {
@@ -157,24 +94,11 @@ public sealed partial class CreatePartitionsResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Results.Count, version >= 2);
+            foreach (var item in Results)
             {
-                writer.WriteCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -187,24 +111,11 @@ public sealed partial class CreatePartitionsResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Results.Count, version >= 2);
+            foreach (var item in Results)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

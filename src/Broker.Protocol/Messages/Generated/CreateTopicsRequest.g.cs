@@ -33,87 +33,38 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 5)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
+            Name = reader.ReadString(version >= 5);
             NumPartitions = reader.ReadInt32();
             ReplicationFactor = reader.ReadInt16();
-            if (version >= 5)
             {
+                var count = reader.ReadArrayCount(version >= 5, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Assignments: null array where the version does not allow null");
-                    }
-                    var list = new List<CreatableReplicaAssignment>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new CreatableReplicaAssignment();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Assignments = list;
+                    throw new ProtocolException("Assignments: null array where the version does not allow null");
                 }
+                var list = new List<CreatableReplicaAssignment>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    var item = new CreatableReplicaAssignment();
+                    item.Read(ref reader, version);
+                    list.Add(item);
+                }
+                Assignments = list;
             }
-            else
             {
+                var count = reader.ReadArrayCount(version >= 5, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Assignments: null array where the version does not allow null");
-                    }
-                    var list = new List<CreatableReplicaAssignment>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new CreatableReplicaAssignment();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Assignments = list;
+                    throw new ProtocolException("Configs: null array where the version does not allow null");
                 }
-            }
-            if (version >= 5)
-            {
+                var list = new List<CreatableTopicConfig>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<CreatableTopicConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new CreatableTopicConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    var item = new CreatableTopicConfig();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-            }
-            else
-            {
-                {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<CreatableTopicConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new CreatableTopicConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
-                }
+                Configs = list;
             }
             if (version >= 5)
             {
@@ -123,54 +74,21 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 5)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
+            writer.WriteString(Name, version >= 5);
             writer.WriteInt32(NumPartitions);
             writer.WriteInt16(ReplicationFactor);
-            if (version >= 5)
             {
+                writer.WriteArrayCount(Assignments.Count, version >= 5);
+                foreach (var item in Assignments)
                 {
-                    writer.WriteCompactArrayCount(Assignments.Count);
-                    foreach (var item in Assignments)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
-            else
             {
+                writer.WriteArrayCount(Configs.Count, version >= 5);
+                foreach (var item in Configs)
                 {
-                    writer.WriteArrayCount(Assignments.Count);
-                    foreach (var item in Assignments)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            if (version >= 5)
-            {
-                {
-                    writer.WriteCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 5)
@@ -182,54 +100,21 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version >= 5);
             size += 4;
             size += 2;
-            if (version >= 5)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Assignments.Count, version >= 5);
+                foreach (var item in Assignments)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Assignments.Count);
-                    foreach (var item in Assignments)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
-            else
             {
+                size += KafkaEncoding.SizeOfArrayCount(Configs.Count, version >= 5);
+                foreach (var item in Configs)
                 {
-                    size += 4;
-                    foreach (var item in Assignments)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            if (version >= 5)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 5)
@@ -258,37 +143,18 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             PartitionIndex = reader.ReadInt32();
-            if (version >= 5)
             {
+                var count = reader.ReadArrayCount(version >= 5, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("BrokerIds: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    BrokerIds = list;
+                    throw new ProtocolException("BrokerIds: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("BrokerIds: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    BrokerIds = list;
+                    list.Add(reader.ReadInt32());
                 }
+                BrokerIds = list;
             }
             if (version >= 5)
             {
@@ -299,24 +165,11 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt32(PartitionIndex);
-            if (version >= 5)
             {
+                writer.WriteArrayCount(BrokerIds.Count, version >= 5);
+                foreach (var item in BrokerIds)
                 {
-                    writer.WriteCompactArrayCount(BrokerIds.Count);
-                    foreach (var item in BrokerIds)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(BrokerIds.Count);
-                    foreach (var item in BrokerIds)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 5)
@@ -329,19 +182,8 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
         {
             var size = 0;
             size += 4;
-            if (version >= 5)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(BrokerIds.Count);
-                    size += BrokerIds.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += BrokerIds.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(BrokerIds.Count, version >= 5) + BrokerIds.Count * 4;
             }
             if (version >= 5)
             {
@@ -365,22 +207,8 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 5)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 5)
-            {
-                Value = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                Value = reader.ReadNullableString();
-            }
+            Name = reader.ReadString(version >= 5);
+            Value = reader.ReadNullableString(version >= 5);
             if (version >= 5)
             {
                 reader.SkipTaggedFields();
@@ -389,22 +217,8 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 5)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 5)
-            {
-                writer.WriteCompactNullableString(Value);
-            }
-            else
-            {
-                writer.WriteNullableString(Value);
-            }
+            writer.WriteString(Name, version >= 5);
+            writer.WriteNullableString(Value, version >= 5);
             if (version >= 5)
             {
                 writer.WriteEmptyTaggedFields();
@@ -414,22 +228,8 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 5)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(Value);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(Value);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version >= 5);
+            size += KafkaEncoding.SizeOfNullableString(Value, version >= 5);
             if (version >= 5)
             {
                 size += 1;
@@ -445,41 +245,20 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 5)
         {
+            var count = reader.ReadArrayCount(version >= 5, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<CreatableTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<CreatableTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<CreatableTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new CreatableTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         timeoutMs = reader.ReadInt32();
         if (version >= 1)
@@ -494,24 +273,11 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 5)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 5);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteInt32(timeoutMs);
@@ -528,24 +294,11 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 5)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 5);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 4;

@@ -37,14 +37,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 5)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
+            Name = reader.ReadString(version >= 5);
             if (version == 7)
             {
                 TopicId = reader.ReadUuid();
@@ -52,14 +45,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
             if (version >= 1)
             {
-                if (version >= 5)
-                {
-                    ErrorMessage = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    ErrorMessage = reader.ReadNullableString();
-                }
+                ErrorMessage = reader.ReadNullableString(version >= 5);
             }
             if (version >= 5)
             {
@@ -118,14 +104,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 5)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
+            writer.WriteString(Name, version >= 5);
             if (version == 7)
             {
                 writer.WriteUuid(TopicId);
@@ -133,14 +112,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             writer.WriteInt16(ErrorCode);
             if (version >= 1)
             {
-                if (version >= 5)
-                {
-                    writer.WriteCompactNullableString(ErrorMessage);
-                }
-                else
-                {
-                    writer.WriteNullableString(ErrorMessage);
-                }
+                writer.WriteNullableString(ErrorMessage, version >= 5);
             }
             if (version >= 5)
             {
@@ -185,14 +157,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version >= 5);
             if (version == 7)
             {
                 size += 16;
@@ -200,14 +165,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             size += 2;
             if (version >= 1)
             {
-                if (version >= 5)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-                }
+                size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version >= 5);
             }
             if (version >= 5)
             {
@@ -325,41 +283,20 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        if (version >= 5)
         {
+            var count = reader.ReadArrayCount(version >= 5, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<CreatableTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<CreatableTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<CreatableTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new CreatableTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new CreatableTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 5)
         {
@@ -373,24 +310,11 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        if (version >= 5)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 5);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 5)
@@ -406,24 +330,11 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
         {
             size += 4;
         }
-        if (version >= 5)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 5);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 5)

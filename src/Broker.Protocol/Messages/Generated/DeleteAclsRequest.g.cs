@@ -34,34 +34,13 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ResourceTypeFilter = reader.ReadInt8();
-            if (version >= 2)
-            {
-                ResourceNameFilter = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ResourceNameFilter = reader.ReadNullableString();
-            }
+            ResourceNameFilter = reader.ReadNullableString(version >= 2);
             if (version >= 1)
             {
                 PatternTypeFilter = reader.ReadInt8();
             }
-            if (version >= 2)
-            {
-                PrincipalFilter = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                PrincipalFilter = reader.ReadNullableString();
-            }
-            if (version >= 2)
-            {
-                HostFilter = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                HostFilter = reader.ReadNullableString();
-            }
+            PrincipalFilter = reader.ReadNullableString(version >= 2);
+            HostFilter = reader.ReadNullableString(version >= 2);
             Operation = reader.ReadInt8();
             PermissionType = reader.ReadInt8();
             if (version >= 2)
@@ -73,34 +52,13 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt8(ResourceTypeFilter);
-            if (version >= 2)
-            {
-                writer.WriteCompactNullableString(ResourceNameFilter);
-            }
-            else
-            {
-                writer.WriteNullableString(ResourceNameFilter);
-            }
+            writer.WriteNullableString(ResourceNameFilter, version >= 2);
             if (version >= 1)
             {
                 writer.WriteInt8(PatternTypeFilter);
             }
-            if (version >= 2)
-            {
-                writer.WriteCompactNullableString(PrincipalFilter);
-            }
-            else
-            {
-                writer.WriteNullableString(PrincipalFilter);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactNullableString(HostFilter);
-            }
-            else
-            {
-                writer.WriteNullableString(HostFilter);
-            }
+            writer.WriteNullableString(PrincipalFilter, version >= 2);
+            writer.WriteNullableString(HostFilter, version >= 2);
             writer.WriteInt8(Operation);
             writer.WriteInt8(PermissionType);
             if (version >= 2)
@@ -113,34 +71,13 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
         {
             var size = 0;
             size += 1;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ResourceNameFilter);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ResourceNameFilter);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ResourceNameFilter, version >= 2);
             if (version >= 1)
             {
                 size += 1;
             }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(PrincipalFilter);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(PrincipalFilter);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(HostFilter);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(HostFilter);
-            }
+            size += KafkaEncoding.SizeOfNullableString(PrincipalFilter, version >= 2);
+            size += KafkaEncoding.SizeOfNullableString(HostFilter, version >= 2);
             size += 1;
             size += 1;
             if (version >= 2)
@@ -163,41 +100,20 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Filters: null array where the version does not allow null");
-                }
-                var list = new List<DeleteAclsFilter>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteAclsFilter();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Filters = list;
+                throw new ProtocolException("Filters: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DeleteAclsFilter>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Filters: null array where the version does not allow null");
-                }
-                var list = new List<DeleteAclsFilter>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteAclsFilter();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Filters = list;
+                var item = new DeleteAclsFilter();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Filters = list;
         }
         if (version >= 2)
         {
@@ -207,24 +123,11 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Filters.Count, version >= 2);
+            foreach (var item in Filters)
             {
-                writer.WriteCompactArrayCount(Filters.Count);
-                foreach (var item in Filters)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Filters.Count);
-                foreach (var item in Filters)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -236,24 +139,11 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Filters.Count, version >= 2);
+            foreach (var item in Filters)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Filters.Count);
-                foreach (var item in Filters)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Filters)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

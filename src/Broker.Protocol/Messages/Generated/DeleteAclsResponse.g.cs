@@ -28,49 +28,21 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version >= 2)
+            ErrorMessage = reader.ReadNullableString(version >= 2);
             {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
-            if (version >= 2)
-            {
+                var count = reader.ReadArrayCount(version >= 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("MatchingAcls: null array where the version does not allow null");
-                    }
-                    var list = new List<DeleteAclsMatchingAcl>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteAclsMatchingAcl();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    MatchingAcls = list;
+                    throw new ProtocolException("MatchingAcls: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<DeleteAclsMatchingAcl>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("MatchingAcls: null array where the version does not allow null");
-                    }
-                    var list = new List<DeleteAclsMatchingAcl>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteAclsMatchingAcl();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    MatchingAcls = list;
+                    var item = new DeleteAclsMatchingAcl();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                MatchingAcls = list;
             }
             if (version >= 2)
             {
@@ -81,32 +53,12 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version >= 2)
+            writer.WriteNullableString(ErrorMessage, version >= 2);
             {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
-            if (version >= 2)
-            {
+                writer.WriteArrayCount(MatchingAcls.Count, version >= 2);
+                foreach (var item in MatchingAcls)
                 {
-                    writer.WriteCompactArrayCount(MatchingAcls.Count);
-                    foreach (var item in MatchingAcls)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(MatchingAcls.Count);
-                    foreach (var item in MatchingAcls)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 2)
@@ -119,32 +71,12 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version >= 2)
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version >= 2);
             {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
-            if (version >= 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(MatchingAcls.Count, version >= 2);
+                foreach (var item in MatchingAcls)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(MatchingAcls.Count);
-                    foreach (var item in MatchingAcls)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in MatchingAcls)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 2)
@@ -185,43 +117,15 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version >= 2)
-            {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
+            ErrorMessage = reader.ReadNullableString(version >= 2);
             ResourceType = reader.ReadInt8();
-            if (version >= 2)
-            {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
+            ResourceName = reader.ReadString(version >= 2);
             if (version >= 1)
             {
                 PatternType = reader.ReadInt8();
             }
-            if (version >= 2)
-            {
-                Principal = reader.ReadCompactString();
-            }
-            else
-            {
-                Principal = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                Host = reader.ReadCompactString();
-            }
-            else
-            {
-                Host = reader.ReadString();
-            }
+            Principal = reader.ReadString(version >= 2);
+            Host = reader.ReadString(version >= 2);
             Operation = reader.ReadInt8();
             PermissionType = reader.ReadInt8();
             if (version >= 2)
@@ -233,43 +137,15 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version >= 2)
-            {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
+            writer.WriteNullableString(ErrorMessage, version >= 2);
             writer.WriteInt8(ResourceType);
-            if (version >= 2)
-            {
-                writer.WriteCompactString(ResourceName);
-            }
-            else
-            {
-                writer.WriteString(ResourceName);
-            }
+            writer.WriteString(ResourceName, version >= 2);
             if (version >= 1)
             {
                 writer.WriteInt8(PatternType);
             }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Principal);
-            }
-            else
-            {
-                writer.WriteString(Principal);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Host);
-            }
-            else
-            {
-                writer.WriteString(Host);
-            }
+            writer.WriteString(Principal, version >= 2);
+            writer.WriteString(Host, version >= 2);
             writer.WriteInt8(Operation);
             writer.WriteInt8(PermissionType);
             if (version >= 2)
@@ -282,43 +158,15 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version >= 2);
             size += 1;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
+            size += KafkaEncoding.SizeOfString(ResourceName, version >= 2);
             if (version >= 1)
             {
                 size += 1;
             }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Principal);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Principal);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Host);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Host);
-            }
+            size += KafkaEncoding.SizeOfString(Principal, version >= 2);
+            size += KafkaEncoding.SizeOfString(Host, version >= 2);
             size += 1;
             size += 1;
             if (version >= 2)
@@ -344,41 +192,20 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("FilterResults: null array where the version does not allow null");
-                }
-                var list = new List<DeleteAclsFilterResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteAclsFilterResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                FilterResults = list;
+                throw new ProtocolException("FilterResults: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DeleteAclsFilterResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("FilterResults: null array where the version does not allow null");
-                }
-                var list = new List<DeleteAclsFilterResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteAclsFilterResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                FilterResults = list;
+                var item = new DeleteAclsFilterResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            FilterResults = list;
         }
         if (version >= 2)
         {
@@ -389,24 +216,11 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version >= 2)
         {
+            writer.WriteArrayCount(FilterResults.Count, version >= 2);
+            foreach (var item in FilterResults)
             {
-                writer.WriteCompactArrayCount(FilterResults.Count);
-                foreach (var item in FilterResults)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(FilterResults.Count);
-                foreach (var item in FilterResults)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -419,24 +233,11 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(FilterResults.Count, version >= 2);
+            foreach (var item in FilterResults)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(FilterResults.Count);
-                foreach (var item in FilterResults)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in FilterResults)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

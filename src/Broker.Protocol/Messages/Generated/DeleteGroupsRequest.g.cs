@@ -16,37 +16,18 @@ public sealed partial class DeleteGroupsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 2)
         {
+            var count = reader.ReadArrayCount(version == 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("GroupsNames: null array where the version does not allow null");
-                }
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadCompactString());
-                }
-                GroupsNames = list;
+                throw new ProtocolException("GroupsNames: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(2);
-                if (count < 0)
-                {
-                    throw new ProtocolException("GroupsNames: null array where the version does not allow null");
-                }
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString());
-                }
-                GroupsNames = list;
+                list.Add(reader.ReadString(version == 2));
             }
+            GroupsNames = list;
         }
         if (version == 2)
         {
@@ -56,24 +37,11 @@ public sealed partial class DeleteGroupsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 2)
         {
+            writer.WriteArrayCount(GroupsNames.Count, version == 2);
+            foreach (var item in GroupsNames)
             {
-                writer.WriteCompactArrayCount(GroupsNames.Count);
-                foreach (var item in GroupsNames)
-                {
-                    writer.WriteCompactString(item);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(GroupsNames.Count);
-                foreach (var item in GroupsNames)
-                {
-                    writer.WriteString(item);
-                }
+                writer.WriteString(item, version == 2);
             }
         }
         if (version == 2)
@@ -85,24 +53,11 @@ public sealed partial class DeleteGroupsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(GroupsNames.Count, version == 2);
+            foreach (var item in GroupsNames)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(GroupsNames.Count);
-                foreach (var item in GroupsNames)
-                {
-                    size += KafkaEncoding.SizeOfCompactString(item);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in GroupsNames)
-                {
-                    size += KafkaEncoding.SizeOfString(item);
-                }
+                size += KafkaEncoding.SizeOfString(item, version == 2);
             }
         }
         if (version == 2)

@@ -25,49 +25,21 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
+            Name = reader.ReadString(version == 2);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<DeleteRecordsPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteRecordsPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<DeleteRecordsPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<DeleteRecordsPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DeleteRecordsPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new DeleteRecordsPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version == 2)
             {
@@ -77,32 +49,12 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
+            writer.WriteString(Name, version == 2);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 2);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 2)
@@ -114,32 +66,12 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(Name, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 2);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 2)
@@ -202,41 +134,20 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 2)
         {
+            var count = reader.ReadArrayCount(version == 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<DeleteRecordsTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteRecordsTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DeleteRecordsTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<DeleteRecordsTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeleteRecordsTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new DeleteRecordsTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         TimeoutMs = reader.ReadInt32();
         if (version == 2)
@@ -247,24 +158,11 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 2)
         {
+            writer.WriteArrayCount(Topics.Count, version == 2);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteInt32(TimeoutMs);
@@ -277,24 +175,11 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 2);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 4;

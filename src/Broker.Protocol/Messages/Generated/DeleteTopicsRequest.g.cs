@@ -76,37 +76,18 @@ public sealed partial class DeleteTopicsRequest : IKafkaMessage
         }
         if (version <= 5)
         {
-            if (version >= 4)
             {
+                var count = reader.ReadArrayCount(version >= 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("TopicNames: null array where the version does not allow null");
-                    }
-                    var list = new List<string>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadCompactString());
-                    }
-                    TopicNames = list;
+                    throw new ProtocolException("TopicNames: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<string>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(2);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("TopicNames: null array where the version does not allow null");
-                    }
-                    var list = new List<string>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadString());
-                    }
-                    TopicNames = list;
+                    list.Add(reader.ReadString(version >= 4));
                 }
+                TopicNames = list;
             }
         }
         TimeoutMs = reader.ReadInt32();
@@ -130,24 +111,11 @@ public sealed partial class DeleteTopicsRequest : IKafkaMessage
         }
         if (version <= 5)
         {
-            if (version >= 4)
             {
+                writer.WriteArrayCount(TopicNames.Count, version >= 4);
+                foreach (var item in TopicNames)
                 {
-                    writer.WriteCompactArrayCount(TopicNames.Count);
-                    foreach (var item in TopicNames)
-                    {
-                        writer.WriteCompactString(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(TopicNames.Count);
-                    foreach (var item in TopicNames)
-                    {
-                        writer.WriteString(item);
-                    }
+                    writer.WriteString(item, version >= 4);
                 }
             }
         }
@@ -173,24 +141,11 @@ public sealed partial class DeleteTopicsRequest : IKafkaMessage
         }
         if (version <= 5)
         {
-            if (version >= 4)
             {
+                size += KafkaEncoding.SizeOfArrayCount(TopicNames.Count, version >= 4);
+                foreach (var item in TopicNames)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(TopicNames.Count);
-                    foreach (var item in TopicNames)
-                    {
-                        size += KafkaEncoding.SizeOfCompactString(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in TopicNames)
-                    {
-                        size += KafkaEncoding.SizeOfString(item);
-                    }
+                    size += KafkaEncoding.SizeOfString(item, version >= 4);
                 }
             }
         }

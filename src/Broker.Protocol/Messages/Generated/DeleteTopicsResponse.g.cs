@@ -29,20 +29,13 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 4)
+            if (version == 6)
             {
-                if (version == 6)
-                {
-                    Name = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    Name = reader.ReadCompactString();
-                }
+                Name = reader.ReadCompactNullableString();
             }
             else
             {
-                Name = reader.ReadString();
+                Name = reader.ReadString(version >= 4);
             }
             if (version == 6)
             {
@@ -61,20 +54,13 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 4)
+            if (version == 6)
             {
-                if (version == 6)
-                {
-                    writer.WriteCompactNullableString(Name);
-                }
-                else
-                {
-                    writer.WriteCompactString((Name ?? throw MessageErrors.NullField("Name", version)));
-                }
+                writer.WriteCompactNullableString(Name);
             }
             else
             {
-                writer.WriteString((Name ?? throw MessageErrors.NullField("Name", version)));
+                writer.WriteString((Name ?? throw MessageErrors.NullField("Name", version)), version >= 4);
             }
             if (version == 6)
             {
@@ -94,20 +80,13 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 4)
+            if (version == 6)
             {
-                if (version == 6)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(Name);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfCompactString((Name ?? throw MessageErrors.NullField("Name", version)));
-                }
+                size += KafkaEncoding.SizeOfCompactNullableString(Name);
             }
             else
             {
-                size += KafkaEncoding.SizeOfString((Name ?? throw MessageErrors.NullField("Name", version)));
+                size += KafkaEncoding.SizeOfString((Name ?? throw MessageErrors.NullField("Name", version)), version >= 4);
             }
             if (version == 6)
             {
@@ -139,41 +118,20 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        if (version >= 4)
         {
+            var count = reader.ReadArrayCount(version >= 4, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<DeletableTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeletableTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                throw new ProtocolException("Responses: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DeletableTopicResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<DeletableTopicResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DeletableTopicResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new DeletableTopicResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (version >= 4)
         {
@@ -187,24 +145,11 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        if (version >= 4)
         {
+            writer.WriteArrayCount(Responses.Count, version >= 4);
+            foreach (var item in Responses)
             {
-                writer.WriteCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 4)
@@ -220,24 +165,11 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
         {
             size += 4;
         }
-        if (version >= 4)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Responses.Count, version >= 4);
+            foreach (var item in Responses)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 4)

@@ -29,34 +29,13 @@ public sealed partial class DescribeAclsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ResourceTypeFilter = reader.ReadInt8();
-        if (version >= 2)
-        {
-            ResourceNameFilter = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            ResourceNameFilter = reader.ReadNullableString();
-        }
+        ResourceNameFilter = reader.ReadNullableString(version >= 2);
         if (version >= 1)
         {
             PatternTypeFilter = reader.ReadInt8();
         }
-        if (version >= 2)
-        {
-            PrincipalFilter = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            PrincipalFilter = reader.ReadNullableString();
-        }
-        if (version >= 2)
-        {
-            HostFilter = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            HostFilter = reader.ReadNullableString();
-        }
+        PrincipalFilter = reader.ReadNullableString(version >= 2);
+        HostFilter = reader.ReadNullableString(version >= 2);
         Operation = reader.ReadInt8();
         PermissionType = reader.ReadInt8();
         if (version >= 2)
@@ -68,34 +47,13 @@ public sealed partial class DescribeAclsRequest : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt8(ResourceTypeFilter);
-        if (version >= 2)
-        {
-            writer.WriteCompactNullableString(ResourceNameFilter);
-        }
-        else
-        {
-            writer.WriteNullableString(ResourceNameFilter);
-        }
+        writer.WriteNullableString(ResourceNameFilter, version >= 2);
         if (version >= 1)
         {
             writer.WriteInt8(PatternTypeFilter);
         }
-        if (version >= 2)
-        {
-            writer.WriteCompactNullableString(PrincipalFilter);
-        }
-        else
-        {
-            writer.WriteNullableString(PrincipalFilter);
-        }
-        if (version >= 2)
-        {
-            writer.WriteCompactNullableString(HostFilter);
-        }
-        else
-        {
-            writer.WriteNullableString(HostFilter);
-        }
+        writer.WriteNullableString(PrincipalFilter, version >= 2);
+        writer.WriteNullableString(HostFilter, version >= 2);
         writer.WriteInt8(Operation);
         writer.WriteInt8(PermissionType);
         if (version >= 2)
@@ -108,34 +66,13 @@ public sealed partial class DescribeAclsRequest : IKafkaMessage
     {
         var size = 0;
         size += 1;
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactNullableString(ResourceNameFilter);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(ResourceNameFilter);
-        }
+        size += KafkaEncoding.SizeOfNullableString(ResourceNameFilter, version >= 2);
         if (version >= 1)
         {
             size += 1;
         }
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactNullableString(PrincipalFilter);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(PrincipalFilter);
-        }
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactNullableString(HostFilter);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(HostFilter);
-        }
+        size += KafkaEncoding.SizeOfNullableString(PrincipalFilter, version >= 2);
+        size += KafkaEncoding.SizeOfNullableString(HostFilter, version >= 2);
         size += 1;
         size += 1;
         if (version >= 2)

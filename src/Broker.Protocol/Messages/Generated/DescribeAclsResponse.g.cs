@@ -34,53 +34,25 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ResourceType = reader.ReadInt8();
-            if (version >= 2)
-            {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
+            ResourceName = reader.ReadString(version >= 2);
             if (version >= 1)
             {
                 PatternType = reader.ReadInt8();
             }
-            if (version >= 2)
             {
+                var count = reader.ReadArrayCount(version >= 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Acls: null array where the version does not allow null");
-                    }
-                    var list = new List<AclDescription>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AclDescription();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Acls = list;
+                    throw new ProtocolException("Acls: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AclDescription>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Acls: null array where the version does not allow null");
-                    }
-                    var list = new List<AclDescription>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AclDescription();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Acls = list;
+                    var item = new AclDescription();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Acls = list;
             }
             if (version >= 2)
             {
@@ -91,36 +63,16 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt8(ResourceType);
-            if (version >= 2)
-            {
-                writer.WriteCompactString(ResourceName);
-            }
-            else
-            {
-                writer.WriteString(ResourceName);
-            }
+            writer.WriteString(ResourceName, version >= 2);
             if (version >= 1)
             {
                 writer.WriteInt8(PatternType);
             }
-            if (version >= 2)
             {
+                writer.WriteArrayCount(Acls.Count, version >= 2);
+                foreach (var item in Acls)
                 {
-                    writer.WriteCompactArrayCount(Acls.Count);
-                    foreach (var item in Acls)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Acls.Count);
-                    foreach (var item in Acls)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 2)
@@ -133,36 +85,16 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
         {
             var size = 0;
             size += 1;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
+            size += KafkaEncoding.SizeOfString(ResourceName, version >= 2);
             if (version >= 1)
             {
                 size += 1;
             }
-            if (version >= 2)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Acls.Count, version >= 2);
+                foreach (var item in Acls)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Acls.Count);
-                    foreach (var item in Acls)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Acls)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 2)
@@ -193,22 +125,8 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                Principal = reader.ReadCompactString();
-            }
-            else
-            {
-                Principal = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                Host = reader.ReadCompactString();
-            }
-            else
-            {
-                Host = reader.ReadString();
-            }
+            Principal = reader.ReadString(version >= 2);
+            Host = reader.ReadString(version >= 2);
             Operation = reader.ReadInt8();
             PermissionType = reader.ReadInt8();
             if (version >= 2)
@@ -219,22 +137,8 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Principal);
-            }
-            else
-            {
-                writer.WriteString(Principal);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(Host);
-            }
-            else
-            {
-                writer.WriteString(Host);
-            }
+            writer.WriteString(Principal, version >= 2);
+            writer.WriteString(Host, version >= 2);
             writer.WriteInt8(Operation);
             writer.WriteInt8(PermissionType);
             if (version >= 2)
@@ -246,22 +150,8 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Principal);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Principal);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Host);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Host);
-            }
+            size += KafkaEncoding.SizeOfString(Principal, version >= 2);
+            size += KafkaEncoding.SizeOfString(Host, version >= 2);
             size += 1;
             size += 1;
             if (version >= 2)
@@ -283,49 +173,21 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         ErrorCode = reader.ReadInt16();
-        if (version >= 2)
+        ErrorMessage = reader.ReadNullableString(version >= 2);
         {
-            ErrorMessage = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            ErrorMessage = reader.ReadNullableString();
-        }
-        if (version >= 2)
-        {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<DescribeAclsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeAclsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                throw new ProtocolException("Resources: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DescribeAclsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<DescribeAclsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeAclsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                var item = new DescribeAclsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Resources = list;
         }
         if (version >= 2)
         {
@@ -337,32 +199,12 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
     {
         writer.WriteInt32(ThrottleTimeMs);
         writer.WriteInt16(ErrorCode);
-        if (version >= 2)
+        writer.WriteNullableString(ErrorMessage, version >= 2);
         {
-            writer.WriteCompactNullableString(ErrorMessage);
-        }
-        else
-        {
-            writer.WriteNullableString(ErrorMessage);
-        }
-        if (version >= 2)
-        {
+            writer.WriteArrayCount(Resources.Count, version >= 2);
+            foreach (var item in Resources)
             {
-                writer.WriteCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -376,32 +218,12 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
         var size = 0;
         size += 4;
         size += 2;
-        if (version >= 2)
+        size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version >= 2);
         {
-            size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-        }
-        if (version >= 2)
-        {
+            size += KafkaEncoding.SizeOfArrayCount(Resources.Count, version >= 2);
+            foreach (var item in Resources)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

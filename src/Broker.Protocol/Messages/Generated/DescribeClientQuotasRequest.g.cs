@@ -27,23 +27,9 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
-            {
-                EntityType = reader.ReadCompactString();
-            }
-            else
-            {
-                EntityType = reader.ReadString();
-            }
+            EntityType = reader.ReadString(version == 1);
             MatchType = reader.ReadInt8();
-            if (version == 1)
-            {
-                Match = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                Match = reader.ReadNullableString();
-            }
+            Match = reader.ReadNullableString(version == 1);
             if (version == 1)
             {
                 reader.SkipTaggedFields();
@@ -52,23 +38,9 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
-            {
-                writer.WriteCompactString(EntityType);
-            }
-            else
-            {
-                writer.WriteString(EntityType);
-            }
+            writer.WriteString(EntityType, version == 1);
             writer.WriteInt8(MatchType);
-            if (version == 1)
-            {
-                writer.WriteCompactNullableString(Match);
-            }
-            else
-            {
-                writer.WriteNullableString(Match);
-            }
+            writer.WriteNullableString(Match, version == 1);
             if (version == 1)
             {
                 writer.WriteEmptyTaggedFields();
@@ -78,23 +50,9 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(EntityType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(EntityType);
-            }
+            size += KafkaEncoding.SizeOfString(EntityType, version == 1);
             size += 1;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(Match);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(Match);
-            }
+            size += KafkaEncoding.SizeOfNullableString(Match, version == 1);
             if (version == 1)
             {
                 size += 1;
@@ -111,41 +69,20 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Components: null array where the version does not allow null");
-                }
-                var list = new List<ComponentData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ComponentData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Components = list;
+                throw new ProtocolException("Components: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<ComponentData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Components: null array where the version does not allow null");
-                }
-                var list = new List<ComponentData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ComponentData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Components = list;
+                var item = new ComponentData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Components = list;
         }
         Strict = reader.ReadBool();
         if (version == 1)
@@ -156,24 +93,11 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 1)
         {
+            writer.WriteArrayCount(Components.Count, version == 1);
+            foreach (var item in Components)
             {
-                writer.WriteCompactArrayCount(Components.Count);
-                foreach (var item in Components)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Components.Count);
-                foreach (var item in Components)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteBool(Strict);
@@ -186,24 +110,11 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Components.Count, version == 1);
+            foreach (var item in Components)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Components.Count);
-                foreach (var item in Components)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Components)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 1;

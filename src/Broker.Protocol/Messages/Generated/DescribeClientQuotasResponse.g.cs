@@ -29,77 +29,35 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
             {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Entity: null array where the version does not allow null");
-                    }
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    throw new ProtocolException("Entity: null array where the version does not allow null");
                 }
+                var list = new List<EntityData>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    var item = new EntityData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
+                }
+                Entity = list;
             }
-            else
             {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Entity: null array where the version does not allow null");
-                    }
-                    var list = new List<EntityData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntityData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entity = list;
+                    throw new ProtocolException("Values: null array where the version does not allow null");
                 }
-            }
-            if (version == 1)
-            {
+                var list = new List<ValueData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Values: null array where the version does not allow null");
-                    }
-                    var list = new List<ValueData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ValueData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Values = list;
+                    var item = new ValueData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-            }
-            else
-            {
-                {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Values: null array where the version does not allow null");
-                    }
-                    var list = new List<ValueData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ValueData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Values = list;
-                }
+                Values = list;
             }
             if (version == 1)
             {
@@ -109,44 +67,18 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
             {
+                writer.WriteArrayCount(Entity.Count, version == 1);
+                foreach (var item in Entity)
                 {
-                    writer.WriteCompactArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
-            else
             {
+                writer.WriteArrayCount(Values.Count, version == 1);
+                foreach (var item in Values)
                 {
-                    writer.WriteArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            if (version == 1)
-            {
-                {
-                    writer.WriteCompactArrayCount(Values.Count);
-                    foreach (var item in Values)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Values.Count);
-                    foreach (var item in Values)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -158,44 +90,18 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Entity.Count, version == 1);
+                foreach (var item in Entity)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Entity.Count);
-                    foreach (var item in Entity)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
-            else
             {
+                size += KafkaEncoding.SizeOfArrayCount(Values.Count, version == 1);
+                foreach (var item in Values)
                 {
-                    size += 4;
-                    foreach (var item in Entity)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            if (version == 1)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Values.Count);
-                    foreach (var item in Values)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Values)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -220,22 +126,8 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
-            {
-                EntityType = reader.ReadCompactString();
-            }
-            else
-            {
-                EntityType = reader.ReadString();
-            }
-            if (version == 1)
-            {
-                EntityName = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                EntityName = reader.ReadNullableString();
-            }
+            EntityType = reader.ReadString(version == 1);
+            EntityName = reader.ReadNullableString(version == 1);
             if (version == 1)
             {
                 reader.SkipTaggedFields();
@@ -244,22 +136,8 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
-            {
-                writer.WriteCompactString(EntityType);
-            }
-            else
-            {
-                writer.WriteString(EntityType);
-            }
-            if (version == 1)
-            {
-                writer.WriteCompactNullableString(EntityName);
-            }
-            else
-            {
-                writer.WriteNullableString(EntityName);
-            }
+            writer.WriteString(EntityType, version == 1);
+            writer.WriteNullableString(EntityName, version == 1);
             if (version == 1)
             {
                 writer.WriteEmptyTaggedFields();
@@ -269,22 +147,8 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(EntityType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(EntityType);
-            }
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(EntityName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(EntityName);
-            }
+            size += KafkaEncoding.SizeOfString(EntityType, version == 1);
+            size += KafkaEncoding.SizeOfNullableString(EntityName, version == 1);
             if (version == 1)
             {
                 size += 1;
@@ -307,14 +171,7 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
-            {
-                Key = reader.ReadCompactString();
-            }
-            else
-            {
-                Key = reader.ReadString();
-            }
+            Key = reader.ReadString(version == 1);
             Value = reader.ReadFloat64();
             if (version == 1)
             {
@@ -324,14 +181,7 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
-            {
-                writer.WriteCompactString(Key);
-            }
-            else
-            {
-                writer.WriteString(Key);
-            }
+            writer.WriteString(Key, version == 1);
             writer.WriteFloat64(Value);
             if (version == 1)
             {
@@ -342,14 +192,7 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Key);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Key);
-            }
+            size += KafkaEncoding.SizeOfString(Key, version == 1);
             size += 8;
             if (version == 1)
             {
@@ -368,54 +211,23 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         ErrorCode = reader.ReadInt16();
-        if (version == 1)
+        ErrorMessage = reader.ReadNullableString(version == 1);
         {
-            ErrorMessage = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            ErrorMessage = reader.ReadNullableString();
-        }
-        if (version == 1)
-        {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    Entries = null;
-                }
-                else
-                {
-                    var list = new List<EntryData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntryData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entries = list;
-                }
+                Entries = null;
             }
-        }
-        else
-        {
+            else
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
+                var list = new List<EntryData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    Entries = null;
+                    var item = new EntryData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-                else
-                {
-                    var list = new List<EntryData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new EntryData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Entries = list;
-                }
+                Entries = list;
             }
         }
         if (version == 1)
@@ -428,42 +240,17 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
     {
         writer.WriteInt32(ThrottleTimeMs);
         writer.WriteInt16(ErrorCode);
-        if (version == 1)
+        writer.WriteNullableString(ErrorMessage, version == 1);
+        if (Entries is null)
         {
-            writer.WriteCompactNullableString(ErrorMessage);
+            writer.WriteArrayCount(-1, version == 1);
         }
         else
         {
-            writer.WriteNullableString(ErrorMessage);
-        }
-        if (version == 1)
-        {
-            if (Entries is null)
+            writer.WriteArrayCount(Entries.Count, version == 1);
+            foreach (var item in Entries)
             {
-                writer.WriteCompactArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteCompactArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            if (Entries is null)
-            {
-                writer.WriteArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 1)
@@ -477,42 +264,17 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
         var size = 0;
         size += 4;
         size += 2;
-        if (version == 1)
+        size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version == 1);
+        if (Entries is null)
         {
-            size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
+            size += (version == 1 ? 1 : 4);
         }
         else
         {
-            size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-        }
-        if (version == 1)
-        {
-            if (Entries is null)
+            size += KafkaEncoding.SizeOfArrayCount(Entries.Count, version == 1);
+            foreach (var item in Entries)
             {
-                size += 1;
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Entries.Count);
-                foreach (var item in Entries)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            if (Entries is null)
-            {
-                size += 4;
-            }
-            else
-            {
-                size += 4;
-                foreach (var item in Entries)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 1)

@@ -30,50 +30,21 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ResourceType = reader.ReadInt8();
-            if (version == 4)
+            ResourceName = reader.ReadString(version == 4);
             {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
-            if (version == 4)
-            {
+                var count = reader.ReadArrayCount(version == 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        ConfigurationKeys = null;
-                    }
-                    else
-                    {
-                        var list = new List<string>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadCompactString());
-                        }
-                        ConfigurationKeys = list;
-                    }
+                    ConfigurationKeys = null;
                 }
-            }
-            else
-            {
+                else
                 {
-                    var count = reader.ReadArrayCount(2);
-                    if (count < 0)
+                    var list = new List<string>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        ConfigurationKeys = null;
+                        list.Add(reader.ReadString(version == 4));
                     }
-                    else
-                    {
-                        var list = new List<string>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadString());
-                        }
-                        ConfigurationKeys = list;
-                    }
+                    ConfigurationKeys = list;
                 }
             }
             if (version == 4)
@@ -85,42 +56,17 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt8(ResourceType);
-            if (version == 4)
+            writer.WriteString(ResourceName, version == 4);
+            if (ConfigurationKeys is null)
             {
-                writer.WriteCompactString(ResourceName);
+                writer.WriteArrayCount(-1, version == 4);
             }
             else
             {
-                writer.WriteString(ResourceName);
-            }
-            if (version == 4)
-            {
-                if (ConfigurationKeys is null)
+                writer.WriteArrayCount(ConfigurationKeys.Count, version == 4);
+                foreach (var item in ConfigurationKeys)
                 {
-                    writer.WriteCompactArrayCount(-1);
-                }
-                else
-                {
-                    writer.WriteCompactArrayCount(ConfigurationKeys.Count);
-                    foreach (var item in ConfigurationKeys)
-                    {
-                        writer.WriteCompactString(item);
-                    }
-                }
-            }
-            else
-            {
-                if (ConfigurationKeys is null)
-                {
-                    writer.WriteArrayCount(-1);
-                }
-                else
-                {
-                    writer.WriteArrayCount(ConfigurationKeys.Count);
-                    foreach (var item in ConfigurationKeys)
-                    {
-                        writer.WriteString(item);
-                    }
+                    writer.WriteString(item, version == 4);
                 }
             }
             if (version == 4)
@@ -133,42 +79,17 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
         {
             var size = 0;
             size += 1;
-            if (version == 4)
+            size += KafkaEncoding.SizeOfString(ResourceName, version == 4);
+            if (ConfigurationKeys is null)
             {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
+                size += (version == 4 ? 1 : 4);
             }
             else
             {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
-            if (version == 4)
-            {
-                if (ConfigurationKeys is null)
+                size += KafkaEncoding.SizeOfArrayCount(ConfigurationKeys.Count, version == 4);
+                foreach (var item in ConfigurationKeys)
                 {
-                    size += 1;
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(ConfigurationKeys.Count);
-                    foreach (var item in ConfigurationKeys)
-                    {
-                        size += KafkaEncoding.SizeOfCompactString(item);
-                    }
-                }
-            }
-            else
-            {
-                if (ConfigurationKeys is null)
-                {
-                    size += 4;
-                }
-                else
-                {
-                    size += 4;
-                    foreach (var item in ConfigurationKeys)
-                    {
-                        size += KafkaEncoding.SizeOfString(item);
-                    }
+                    size += KafkaEncoding.SizeOfString(item, version == 4);
                 }
             }
             if (version == 4)
@@ -187,41 +108,20 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 4)
         {
+            var count = reader.ReadArrayCount(version == 4, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<DescribeConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                throw new ProtocolException("Resources: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DescribeConfigsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<DescribeConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                var item = new DescribeConfigsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Resources = list;
         }
         if (version >= 1)
         {
@@ -239,24 +139,11 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 4)
         {
+            writer.WriteArrayCount(Resources.Count, version == 4);
+            foreach (var item in Resources)
             {
-                writer.WriteCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 1)
@@ -276,24 +163,11 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 4)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Resources.Count, version == 4);
+            foreach (var item in Resources)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 1)

@@ -32,58 +32,23 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version == 4)
-            {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
+            ErrorMessage = reader.ReadNullableString(version == 4);
             ResourceType = reader.ReadInt8();
-            if (version == 4)
+            ResourceName = reader.ReadString(version == 4);
             {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
-            if (version == 4)
-            {
+                var count = reader.ReadArrayCount(version == 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribeConfigsResourceResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeConfigsResourceResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    throw new ProtocolException("Configs: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<DescribeConfigsResourceResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribeConfigsResourceResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeConfigsResourceResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    var item = new DescribeConfigsResourceResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Configs = list;
             }
             if (version == 4)
             {
@@ -94,41 +59,14 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version == 4)
-            {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
+            writer.WriteNullableString(ErrorMessage, version == 4);
             writer.WriteInt8(ResourceType);
-            if (version == 4)
+            writer.WriteString(ResourceName, version == 4);
             {
-                writer.WriteCompactString(ResourceName);
-            }
-            else
-            {
-                writer.WriteString(ResourceName);
-            }
-            if (version == 4)
-            {
+                writer.WriteArrayCount(Configs.Count, version == 4);
+                foreach (var item in Configs)
                 {
-                    writer.WriteCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 4)
@@ -141,41 +79,14 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version == 4);
             size += 1;
-            if (version == 4)
+            size += KafkaEncoding.SizeOfString(ResourceName, version == 4);
             {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
-            if (version == 4)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Configs.Count, version == 4);
+                foreach (var item in Configs)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 4)
@@ -217,22 +128,8 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 4)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 4)
-            {
-                Value = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                Value = reader.ReadNullableString();
-            }
+            Name = reader.ReadString(version == 4);
+            Value = reader.ReadNullableString(version == 4);
             ReadOnly = reader.ReadBool();
             if (version <= 0)
             {
@@ -245,41 +142,20 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             IsSensitive = reader.ReadBool();
             if (version >= 1)
             {
-                if (version == 4)
                 {
+                    var count = reader.ReadArrayCount(version == 4, 1);
+                    if (count < 0)
                     {
-                        var count = reader.ReadCompactArrayCount(1);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("Synonyms: null array where the version does not allow null");
-                        }
-                        var list = new List<DescribeConfigsSynonym>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new DescribeConfigsSynonym();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Synonyms = list;
+                        throw new ProtocolException("Synonyms: null array where the version does not allow null");
                     }
-                }
-                else
-                {
+                    var list = new List<DescribeConfigsSynonym>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var count = reader.ReadArrayCount(1);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("Synonyms: null array where the version does not allow null");
-                        }
-                        var list = new List<DescribeConfigsSynonym>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new DescribeConfigsSynonym();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Synonyms = list;
+                        var item = new DescribeConfigsSynonym();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Synonyms = list;
                 }
             }
             if (version >= 3)
@@ -288,14 +164,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             }
             if (version >= 3)
             {
-                if (version == 4)
-                {
-                    Documentation = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    Documentation = reader.ReadNullableString();
-                }
+                Documentation = reader.ReadNullableString(version == 4);
             }
             if (version == 4)
             {
@@ -305,22 +174,8 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 4)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 4)
-            {
-                writer.WriteCompactNullableString(Value);
-            }
-            else
-            {
-                writer.WriteNullableString(Value);
-            }
+            writer.WriteString(Name, version == 4);
+            writer.WriteNullableString(Value, version == 4);
             writer.WriteBool(ReadOnly);
             if (version <= 0)
             {
@@ -333,24 +188,11 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             writer.WriteBool(IsSensitive);
             if (version >= 1)
             {
-                if (version == 4)
                 {
+                    writer.WriteArrayCount(Synonyms.Count, version == 4);
+                    foreach (var item in Synonyms)
                     {
-                        writer.WriteCompactArrayCount(Synonyms.Count);
-                        foreach (var item in Synonyms)
-                        {
-                            item.Write(ref writer, version);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        writer.WriteArrayCount(Synonyms.Count);
-                        foreach (var item in Synonyms)
-                        {
-                            item.Write(ref writer, version);
-                        }
+                        item.Write(ref writer, version);
                     }
                 }
             }
@@ -360,14 +202,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             }
             if (version >= 3)
             {
-                if (version == 4)
-                {
-                    writer.WriteCompactNullableString(Documentation);
-                }
-                else
-                {
-                    writer.WriteNullableString(Documentation);
-                }
+                writer.WriteNullableString(Documentation, version == 4);
             }
             if (version == 4)
             {
@@ -378,22 +213,8 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(Value);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(Value);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version == 4);
+            size += KafkaEncoding.SizeOfNullableString(Value, version == 4);
             size += 1;
             if (version <= 0)
             {
@@ -406,24 +227,11 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             size += 1;
             if (version >= 1)
             {
-                if (version == 4)
                 {
+                    size += KafkaEncoding.SizeOfArrayCount(Synonyms.Count, version == 4);
+                    foreach (var item in Synonyms)
                     {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(Synonyms.Count);
-                        foreach (var item in Synonyms)
-                        {
-                            size += item.Size(version);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        size += 4;
-                        foreach (var item in Synonyms)
-                        {
-                            size += item.Size(version);
-                        }
+                        size += item.Size(version);
                     }
                 }
             }
@@ -433,14 +241,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             }
             if (version >= 3)
             {
-                if (version == 4)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(Documentation);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(Documentation);
-                }
+                size += KafkaEncoding.SizeOfNullableString(Documentation, version == 4);
             }
             if (version == 4)
             {
@@ -473,22 +274,8 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 4)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 4)
-            {
-                Value = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                Value = reader.ReadNullableString();
-            }
+            Name = reader.ReadString(version == 4);
+            Value = reader.ReadNullableString(version == 4);
             Source = reader.ReadInt8();
             if (version == 4)
             {
@@ -498,22 +285,8 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 4)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 4)
-            {
-                writer.WriteCompactNullableString(Value);
-            }
-            else
-            {
-                writer.WriteNullableString(Value);
-            }
+            writer.WriteString(Name, version == 4);
+            writer.WriteNullableString(Value, version == 4);
             writer.WriteInt8(Source);
             if (version == 4)
             {
@@ -524,22 +297,8 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(Value);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(Value);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version == 4);
+            size += KafkaEncoding.SizeOfNullableString(Value, version == 4);
             size += 1;
             if (version == 4)
             {
@@ -558,41 +317,20 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version == 4)
         {
+            var count = reader.ReadArrayCount(version == 4, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<DescribeConfigsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeConfigsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                throw new ProtocolException("Results: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DescribeConfigsResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<DescribeConfigsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeConfigsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new DescribeConfigsResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (version == 4)
         {
@@ -603,24 +341,11 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version == 4)
         {
+            writer.WriteArrayCount(Results.Count, version == 4);
+            foreach (var item in Results)
             {
-                writer.WriteCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 4)
@@ -633,24 +358,11 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version == 4)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Results.Count, version == 4);
+            foreach (var item in Results)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 4)

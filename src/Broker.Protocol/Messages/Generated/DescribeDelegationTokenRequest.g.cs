@@ -23,22 +23,8 @@ public sealed partial class DescribeDelegationTokenRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                PrincipalType = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalType = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                PrincipalName = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalName = reader.ReadString();
-            }
+            PrincipalType = reader.ReadString(version >= 2);
+            PrincipalName = reader.ReadString(version >= 2);
             if (version >= 2)
             {
                 reader.SkipTaggedFields();
@@ -47,22 +33,8 @@ public sealed partial class DescribeDelegationTokenRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalType);
-            }
-            else
-            {
-                writer.WriteString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalName);
-            }
-            else
-            {
-                writer.WriteString(PrincipalName);
-            }
+            writer.WriteString(PrincipalType, version >= 2);
+            writer.WriteString(PrincipalName, version >= 2);
             if (version >= 2)
             {
                 writer.WriteEmptyTaggedFields();
@@ -72,22 +44,8 @@ public sealed partial class DescribeDelegationTokenRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalName);
-            }
+            size += KafkaEncoding.SizeOfString(PrincipalType, version >= 2);
+            size += KafkaEncoding.SizeOfString(PrincipalName, version >= 2);
             if (version >= 2)
             {
                 size += 1;
@@ -103,46 +61,22 @@ public sealed partial class DescribeDelegationTokenRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    Owners = null;
-                }
-                else
-                {
-                    var list = new List<DescribeDelegationTokenOwner>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeDelegationTokenOwner();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Owners = list;
-                }
+                Owners = null;
             }
-        }
-        else
-        {
+            else
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
+                var list = new List<DescribeDelegationTokenOwner>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    Owners = null;
+                    var item = new DescribeDelegationTokenOwner();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-                else
-                {
-                    var list = new List<DescribeDelegationTokenOwner>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeDelegationTokenOwner();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Owners = list;
-                }
+                Owners = list;
             }
         }
         if (version >= 2)
@@ -153,34 +87,16 @@ public sealed partial class DescribeDelegationTokenRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 2)
+        if (Owners is null)
         {
-            if (Owners is null)
-            {
-                writer.WriteCompactArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteCompactArrayCount(Owners.Count);
-                foreach (var item in Owners)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
+            writer.WriteArrayCount(-1, version >= 2);
         }
         else
         {
-            if (Owners is null)
+            writer.WriteArrayCount(Owners.Count, version >= 2);
+            foreach (var item in Owners)
             {
-                writer.WriteArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteArrayCount(Owners.Count);
-                foreach (var item in Owners)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -192,34 +108,16 @@ public sealed partial class DescribeDelegationTokenRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 2)
+        if (Owners is null)
         {
-            if (Owners is null)
-            {
-                size += 1;
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Owners.Count);
-                foreach (var item in Owners)
-                {
-                    size += item.Size(version);
-                }
-            }
+            size += (version >= 2 ? 1 : 4);
         }
         else
         {
-            if (Owners is null)
+            size += KafkaEncoding.SizeOfArrayCount(Owners.Count, version >= 2);
+            foreach (var item in Owners)
             {
-                size += 4;
-            }
-            else
-            {
-                size += 4;
-                foreach (var item in Owners)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

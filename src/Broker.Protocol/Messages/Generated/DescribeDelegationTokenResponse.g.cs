@@ -43,22 +43,8 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                PrincipalType = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalType = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                PrincipalName = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalName = reader.ReadString();
-            }
+            PrincipalType = reader.ReadString(version >= 2);
+            PrincipalName = reader.ReadString(version >= 2);
             if (version == 3)
             {
                 TokenRequesterPrincipalType = reader.ReadCompactString();
@@ -70,57 +56,22 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
             IssueTimestamp = reader.ReadInt64();
             ExpiryTimestamp = reader.ReadInt64();
             MaxTimestamp = reader.ReadInt64();
-            if (version >= 2)
+            TokenId = reader.ReadString(version >= 2);
+            Hmac = reader.ReadBytes(version >= 2);
             {
-                TokenId = reader.ReadCompactString();
-            }
-            else
-            {
-                TokenId = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                Hmac = reader.ReadCompactBytes();
-            }
-            else
-            {
-                Hmac = reader.ReadBytes();
-            }
-            if (version >= 2)
-            {
+                var count = reader.ReadArrayCount(version >= 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Renewers: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribedDelegationTokenRenewer>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribedDelegationTokenRenewer();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Renewers = list;
+                    throw new ProtocolException("Renewers: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<DescribedDelegationTokenRenewer>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Renewers: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribedDelegationTokenRenewer>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribedDelegationTokenRenewer();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Renewers = list;
+                    var item = new DescribedDelegationTokenRenewer();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Renewers = list;
             }
             if (version >= 2)
             {
@@ -130,22 +81,8 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalType);
-            }
-            else
-            {
-                writer.WriteString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalName);
-            }
-            else
-            {
-                writer.WriteString(PrincipalName);
-            }
+            writer.WriteString(PrincipalType, version >= 2);
+            writer.WriteString(PrincipalName, version >= 2);
             if (version == 3)
             {
                 writer.WriteCompactString(TokenRequesterPrincipalType);
@@ -157,40 +94,13 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
             writer.WriteInt64(IssueTimestamp);
             writer.WriteInt64(ExpiryTimestamp);
             writer.WriteInt64(MaxTimestamp);
-            if (version >= 2)
+            writer.WriteString(TokenId, version >= 2);
+            writer.WriteBytes(Hmac.Span, version >= 2);
             {
-                writer.WriteCompactString(TokenId);
-            }
-            else
-            {
-                writer.WriteString(TokenId);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactBytes(Hmac.Span);
-            }
-            else
-            {
-                writer.WriteBytes(Hmac.Span);
-            }
-            if (version >= 2)
-            {
+                writer.WriteArrayCount(Renewers.Count, version >= 2);
+                foreach (var item in Renewers)
                 {
-                    writer.WriteCompactArrayCount(Renewers.Count);
-                    foreach (var item in Renewers)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Renewers.Count);
-                    foreach (var item in Renewers)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 2)
@@ -202,22 +112,8 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalName);
-            }
+            size += KafkaEncoding.SizeOfString(PrincipalType, version >= 2);
+            size += KafkaEncoding.SizeOfString(PrincipalName, version >= 2);
             if (version == 3)
             {
                 size += KafkaEncoding.SizeOfCompactString(TokenRequesterPrincipalType);
@@ -229,40 +125,13 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
             size += 8;
             size += 8;
             size += 8;
-            if (version >= 2)
+            size += KafkaEncoding.SizeOfString(TokenId, version >= 2);
+            size += KafkaEncoding.SizeOfBytes(Hmac.Length, version >= 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(TokenId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TokenId);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(Hmac.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(Hmac.Length);
-            }
-            if (version >= 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Renewers.Count, version >= 2);
+                foreach (var item in Renewers)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Renewers.Count);
-                    foreach (var item in Renewers)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Renewers)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 2)
@@ -295,22 +164,8 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                PrincipalType = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalType = reader.ReadString();
-            }
-            if (version >= 2)
-            {
-                PrincipalName = reader.ReadCompactString();
-            }
-            else
-            {
-                PrincipalName = reader.ReadString();
-            }
+            PrincipalType = reader.ReadString(version >= 2);
+            PrincipalName = reader.ReadString(version >= 2);
             if (version >= 2)
             {
                 reader.SkipTaggedFields();
@@ -319,22 +174,8 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalType);
-            }
-            else
-            {
-                writer.WriteString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                writer.WriteCompactString(PrincipalName);
-            }
-            else
-            {
-                writer.WriteString(PrincipalName);
-            }
+            writer.WriteString(PrincipalType, version >= 2);
+            writer.WriteString(PrincipalName, version >= 2);
             if (version >= 2)
             {
                 writer.WriteEmptyTaggedFields();
@@ -344,22 +185,8 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalType);
-            }
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(PrincipalName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(PrincipalName);
-            }
+            size += KafkaEncoding.SizeOfString(PrincipalType, version >= 2);
+            size += KafkaEncoding.SizeOfString(PrincipalName, version >= 2);
             if (version >= 2)
             {
                 size += 1;
@@ -376,41 +203,20 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ErrorCode = reader.ReadInt16();
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Tokens: null array where the version does not allow null");
-                }
-                var list = new List<DescribedDelegationToken>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribedDelegationToken();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Tokens = list;
+                throw new ProtocolException("Tokens: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DescribedDelegationToken>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Tokens: null array where the version does not allow null");
-                }
-                var list = new List<DescribedDelegationToken>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribedDelegationToken();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Tokens = list;
+                var item = new DescribedDelegationToken();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Tokens = list;
         }
         ThrottleTimeMs = reader.ReadInt32();
         if (version >= 2)
@@ -422,24 +228,11 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt16(ErrorCode);
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Tokens.Count, version >= 2);
+            foreach (var item in Tokens)
             {
-                writer.WriteCompactArrayCount(Tokens.Count);
-                foreach (var item in Tokens)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Tokens.Count);
-                foreach (var item in Tokens)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteInt32(ThrottleTimeMs);
@@ -453,24 +246,11 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
     {
         var size = 0;
         size += 2;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Tokens.Count, version >= 2);
+            foreach (var item in Tokens)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Tokens.Count);
-                foreach (var item in Tokens)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Tokens)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 4;

@@ -18,37 +18,18 @@ public sealed partial class DescribeGroupsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 5)
         {
+            var count = reader.ReadArrayCount(version == 5, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Groups: null array where the version does not allow null");
-                }
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadCompactString());
-                }
-                Groups = list;
+                throw new ProtocolException("Groups: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<string>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(2);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Groups: null array where the version does not allow null");
-                }
-                var list = new List<string>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    list.Add(reader.ReadString());
-                }
-                Groups = list;
+                list.Add(reader.ReadString(version == 5));
             }
+            Groups = list;
         }
         if (version >= 3)
         {
@@ -62,24 +43,11 @@ public sealed partial class DescribeGroupsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 5)
         {
+            writer.WriteArrayCount(Groups.Count, version == 5);
+            foreach (var item in Groups)
             {
-                writer.WriteCompactArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    writer.WriteCompactString(item);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    writer.WriteString(item);
-                }
+                writer.WriteString(item, version == 5);
             }
         }
         if (version >= 3)
@@ -95,24 +63,11 @@ public sealed partial class DescribeGroupsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 5)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Groups.Count, version == 5);
+            foreach (var item in Groups)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    size += KafkaEncoding.SizeOfCompactString(item);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Groups)
-                {
-                    size += KafkaEncoding.SizeOfString(item);
-                }
+                size += KafkaEncoding.SizeOfString(item, version == 5);
             }
         }
         if (version >= 3)

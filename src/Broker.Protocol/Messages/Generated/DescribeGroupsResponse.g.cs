@@ -36,73 +36,24 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version == 5)
+            GroupId = reader.ReadString(version == 5);
+            GroupState = reader.ReadString(version == 5);
+            ProtocolType = reader.ReadString(version == 5);
+            ProtocolData = reader.ReadString(version == 5);
             {
-                GroupId = reader.ReadCompactString();
-            }
-            else
-            {
-                GroupId = reader.ReadString();
-            }
-            if (version == 5)
-            {
-                GroupState = reader.ReadCompactString();
-            }
-            else
-            {
-                GroupState = reader.ReadString();
-            }
-            if (version == 5)
-            {
-                ProtocolType = reader.ReadCompactString();
-            }
-            else
-            {
-                ProtocolType = reader.ReadString();
-            }
-            if (version == 5)
-            {
-                ProtocolData = reader.ReadCompactString();
-            }
-            else
-            {
-                ProtocolData = reader.ReadString();
-            }
-            if (version == 5)
-            {
+                var count = reader.ReadArrayCount(version == 5, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Members: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribedGroupMember>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribedGroupMember();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    throw new ProtocolException("Members: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<DescribedGroupMember>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Members: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribedGroupMember>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribedGroupMember();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    var item = new DescribedGroupMember();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Members = list;
             }
             if (version >= 3)
             {
@@ -117,56 +68,15 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version == 5)
+            writer.WriteString(GroupId, version == 5);
+            writer.WriteString(GroupState, version == 5);
+            writer.WriteString(ProtocolType, version == 5);
+            writer.WriteString(ProtocolData, version == 5);
             {
-                writer.WriteCompactString(GroupId);
-            }
-            else
-            {
-                writer.WriteString(GroupId);
-            }
-            if (version == 5)
-            {
-                writer.WriteCompactString(GroupState);
-            }
-            else
-            {
-                writer.WriteString(GroupState);
-            }
-            if (version == 5)
-            {
-                writer.WriteCompactString(ProtocolType);
-            }
-            else
-            {
-                writer.WriteString(ProtocolType);
-            }
-            if (version == 5)
-            {
-                writer.WriteCompactString(ProtocolData);
-            }
-            else
-            {
-                writer.WriteString(ProtocolData);
-            }
-            if (version == 5)
-            {
+                writer.WriteArrayCount(Members.Count, version == 5);
+                foreach (var item in Members)
                 {
-                    writer.WriteCompactArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 3)
@@ -183,56 +93,15 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version == 5)
+            size += KafkaEncoding.SizeOfString(GroupId, version == 5);
+            size += KafkaEncoding.SizeOfString(GroupState, version == 5);
+            size += KafkaEncoding.SizeOfString(ProtocolType, version == 5);
+            size += KafkaEncoding.SizeOfString(ProtocolData, version == 5);
             {
-                size += KafkaEncoding.SizeOfCompactString(GroupId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(GroupId);
-            }
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(GroupState);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(GroupState);
-            }
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ProtocolType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ProtocolType);
-            }
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ProtocolData);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ProtocolData);
-            }
-            if (version == 5)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Members.Count, version == 5);
+                foreach (var item in Members)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Members)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 3)
@@ -274,57 +143,15 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 5)
-            {
-                MemberId = reader.ReadCompactString();
-            }
-            else
-            {
-                MemberId = reader.ReadString();
-            }
+            MemberId = reader.ReadString(version == 5);
             if (version >= 4)
             {
-                if (version == 5)
-                {
-                    GroupInstanceId = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    GroupInstanceId = reader.ReadNullableString();
-                }
+                GroupInstanceId = reader.ReadNullableString(version == 5);
             }
-            if (version == 5)
-            {
-                ClientId = reader.ReadCompactString();
-            }
-            else
-            {
-                ClientId = reader.ReadString();
-            }
-            if (version == 5)
-            {
-                ClientHost = reader.ReadCompactString();
-            }
-            else
-            {
-                ClientHost = reader.ReadString();
-            }
-            if (version == 5)
-            {
-                MemberMetadata = reader.ReadCompactBytes();
-            }
-            else
-            {
-                MemberMetadata = reader.ReadBytes();
-            }
-            if (version == 5)
-            {
-                MemberAssignment = reader.ReadCompactBytes();
-            }
-            else
-            {
-                MemberAssignment = reader.ReadBytes();
-            }
+            ClientId = reader.ReadString(version == 5);
+            ClientHost = reader.ReadString(version == 5);
+            MemberMetadata = reader.ReadBytes(version == 5);
+            MemberAssignment = reader.ReadBytes(version == 5);
             if (version == 5)
             {
                 reader.SkipTaggedFields();
@@ -333,57 +160,15 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 5)
-            {
-                writer.WriteCompactString(MemberId);
-            }
-            else
-            {
-                writer.WriteString(MemberId);
-            }
+            writer.WriteString(MemberId, version == 5);
             if (version >= 4)
             {
-                if (version == 5)
-                {
-                    writer.WriteCompactNullableString(GroupInstanceId);
-                }
-                else
-                {
-                    writer.WriteNullableString(GroupInstanceId);
-                }
+                writer.WriteNullableString(GroupInstanceId, version == 5);
             }
-            if (version == 5)
-            {
-                writer.WriteCompactString(ClientId);
-            }
-            else
-            {
-                writer.WriteString(ClientId);
-            }
-            if (version == 5)
-            {
-                writer.WriteCompactString(ClientHost);
-            }
-            else
-            {
-                writer.WriteString(ClientHost);
-            }
-            if (version == 5)
-            {
-                writer.WriteCompactBytes(MemberMetadata.Span);
-            }
-            else
-            {
-                writer.WriteBytes(MemberMetadata.Span);
-            }
-            if (version == 5)
-            {
-                writer.WriteCompactBytes(MemberAssignment.Span);
-            }
-            else
-            {
-                writer.WriteBytes(MemberAssignment.Span);
-            }
+            writer.WriteString(ClientId, version == 5);
+            writer.WriteString(ClientHost, version == 5);
+            writer.WriteBytes(MemberMetadata.Span, version == 5);
+            writer.WriteBytes(MemberAssignment.Span, version == 5);
             if (version == 5)
             {
                 writer.WriteEmptyTaggedFields();
@@ -393,57 +178,15 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(MemberId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(MemberId);
-            }
+            size += KafkaEncoding.SizeOfString(MemberId, version == 5);
             if (version >= 4)
             {
-                if (version == 5)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-                }
+                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version == 5);
             }
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ClientId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ClientId);
-            }
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ClientHost);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ClientHost);
-            }
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(MemberMetadata.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(MemberMetadata.Length);
-            }
-            if (version == 5)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(MemberAssignment.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(MemberAssignment.Length);
-            }
+            size += KafkaEncoding.SizeOfString(ClientId, version == 5);
+            size += KafkaEncoding.SizeOfString(ClientHost, version == 5);
+            size += KafkaEncoding.SizeOfBytes(MemberMetadata.Length, version == 5);
+            size += KafkaEncoding.SizeOfBytes(MemberAssignment.Length, version == 5);
             if (version == 5)
             {
                 size += 1;
@@ -467,41 +210,20 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        if (version == 5)
         {
+            var count = reader.ReadArrayCount(version == 5, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Groups: null array where the version does not allow null");
-                }
-                var list = new List<DescribedGroup>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribedGroup();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Groups = list;
+                throw new ProtocolException("Groups: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DescribedGroup>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Groups: null array where the version does not allow null");
-                }
-                var list = new List<DescribedGroup>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribedGroup();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Groups = list;
+                var item = new DescribedGroup();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Groups = list;
         }
         if (version == 5)
         {
@@ -515,24 +237,11 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        if (version == 5)
         {
+            writer.WriteArrayCount(Groups.Count, version == 5);
+            foreach (var item in Groups)
             {
-                writer.WriteCompactArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 5)
@@ -548,24 +257,11 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
         {
             size += 4;
         }
-        if (version == 5)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Groups.Count, version == 5);
+            foreach (var item in Groups)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Groups)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 5)

@@ -23,45 +23,19 @@ public sealed partial class DescribeLogDirsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
+            Topic = reader.ReadString(version >= 2);
             {
-                Topic = reader.ReadCompactString();
-            }
-            else
-            {
-                Topic = reader.ReadString();
-            }
-            if (version >= 2)
-            {
+                var count = reader.ReadArrayCount(version >= 2, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (version >= 2)
             {
@@ -71,32 +45,12 @@ public sealed partial class DescribeLogDirsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
+            writer.WriteString(Topic, version >= 2);
             {
-                writer.WriteCompactString(Topic);
-            }
-            else
-            {
-                writer.WriteString(Topic);
-            }
-            if (version >= 2)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 2);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 2)
@@ -108,27 +62,9 @@ public sealed partial class DescribeLogDirsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
+            size += KafkaEncoding.SizeOfString(Topic, version >= 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Topic);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Topic);
-            }
-            if (version >= 2)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    size += Partitions.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Partitions.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 2) + Partitions.Count * 4;
             }
             if (version >= 2)
             {
@@ -145,46 +81,22 @@ public sealed partial class DescribeLogDirsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    Topics = null;
-                }
-                else
-                {
-                    var list = new List<DescribableLogDirTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribableLogDirTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
-                }
+                Topics = null;
             }
-        }
-        else
-        {
+            else
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
+                var list = new List<DescribableLogDirTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    Topics = null;
+                    var item = new DescribableLogDirTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-                else
-                {
-                    var list = new List<DescribableLogDirTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribableLogDirTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
-                }
+                Topics = list;
             }
         }
         if (version >= 2)
@@ -195,34 +107,16 @@ public sealed partial class DescribeLogDirsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 2)
+        if (Topics is null)
         {
-            if (Topics is null)
-            {
-                writer.WriteCompactArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
+            writer.WriteArrayCount(-1, version >= 2);
         }
         else
         {
-            if (Topics is null)
+            writer.WriteArrayCount(Topics.Count, version >= 2);
+            foreach (var item in Topics)
             {
-                writer.WriteArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -234,34 +128,16 @@ public sealed partial class DescribeLogDirsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 2)
+        if (Topics is null)
         {
-            if (Topics is null)
-            {
-                size += 1;
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
+            size += (version >= 2 ? 1 : 4);
         }
         else
         {
-            if (Topics is null)
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 2);
+            foreach (var item in Topics)
             {
-                size += 4;
-            }
-            else
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

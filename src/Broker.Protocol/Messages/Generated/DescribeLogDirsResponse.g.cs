@@ -34,49 +34,21 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version >= 2)
+            LogDir = reader.ReadString(version >= 2);
             {
-                LogDir = reader.ReadCompactString();
-            }
-            else
-            {
-                LogDir = reader.ReadString();
-            }
-            if (version >= 2)
-            {
+                var count = reader.ReadArrayCount(version >= 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribeLogDirsTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeLogDirsTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    throw new ProtocolException("Topics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<DescribeLogDirsTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribeLogDirsTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeLogDirsTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new DescribeLogDirsTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             if (version == 4)
             {
@@ -95,32 +67,12 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version >= 2)
+            writer.WriteString(LogDir, version >= 2);
             {
-                writer.WriteCompactString(LogDir);
-            }
-            else
-            {
-                writer.WriteString(LogDir);
-            }
-            if (version >= 2)
-            {
+                writer.WriteArrayCount(Topics.Count, version >= 2);
+                foreach (var item in Topics)
                 {
-                    writer.WriteCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 4)
@@ -141,32 +93,12 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version >= 2)
+            size += KafkaEncoding.SizeOfString(LogDir, version >= 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(LogDir);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(LogDir);
-            }
-            if (version >= 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 2);
+                foreach (var item in Topics)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 4)
@@ -202,49 +134,21 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
+            Name = reader.ReadString(version >= 2);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 2)
-            {
+                var count = reader.ReadArrayCount(version >= 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribeLogDirsPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeLogDirsPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<DescribeLogDirsPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<DescribeLogDirsPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new DescribeLogDirsPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new DescribeLogDirsPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 2)
             {
@@ -254,32 +158,12 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
+            writer.WriteString(Name, version >= 2);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 2)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 2);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 2)
@@ -291,32 +175,12 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
+            size += KafkaEncoding.SizeOfString(Name, version >= 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 2);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 2)
@@ -396,41 +260,20 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         {
             ErrorCode = reader.ReadInt16();
         }
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<DescribeLogDirsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeLogDirsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                throw new ProtocolException("Results: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<DescribeLogDirsResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Results: null array where the version does not allow null");
-                }
-                var list = new List<DescribeLogDirsResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new DescribeLogDirsResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Results = list;
+                var item = new DescribeLogDirsResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Results = list;
         }
         if (version >= 2)
         {
@@ -445,24 +288,11 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         {
             writer.WriteInt16(ErrorCode);
         }
-        if (version >= 2)
         {
+            writer.WriteArrayCount(Results.Count, version >= 2);
+            foreach (var item in Results)
             {
-                writer.WriteCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -479,24 +309,11 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         {
             size += 2;
         }
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Results.Count, version >= 2);
+            foreach (var item in Results)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Results.Count);
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Results)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

@@ -267,12 +267,10 @@ public sealed partial class DescribeTopicPartitionsResponse : IKafkaMessage
             size += 4;
             size += 4;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(ReplicaNodes.Count);
-                size += ReplicaNodes.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(ReplicaNodes.Count) + ReplicaNodes.Count * 4;
             }
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(IsrNodes.Count);
-                size += IsrNodes.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(IsrNodes.Count) + IsrNodes.Count * 4;
             }
             if (EligibleLeaderReplicas is null)
             {
@@ -280,8 +278,7 @@ public sealed partial class DescribeTopicPartitionsResponse : IKafkaMessage
             }
             else
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(EligibleLeaderReplicas.Count);
-                size += EligibleLeaderReplicas.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(EligibleLeaderReplicas.Count) + EligibleLeaderReplicas.Count * 4;
             }
             if (LastKnownElr is null)
             {
@@ -289,12 +286,10 @@ public sealed partial class DescribeTopicPartitionsResponse : IKafkaMessage
             }
             else
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(LastKnownElr.Count);
-                size += LastKnownElr.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(LastKnownElr.Count) + LastKnownElr.Count * 4;
             }
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(OfflineReplicas.Count);
-                size += OfflineReplicas.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(OfflineReplicas.Count) + OfflineReplicas.Count * 4;
             }
             size += 1;
             return size;

@@ -158,8 +158,7 @@ public sealed partial class DescribeTransactionsResponse : IKafkaMessage
             var size = 0;
             size += KafkaEncoding.SizeOfCompactString(Topic);
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

@@ -27,45 +27,19 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
+            Topic = reader.ReadString(version == 2);
             {
-                Topic = reader.ReadCompactString();
-            }
-            else
-            {
-                Topic = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (version == 2)
             {
@@ -75,32 +49,12 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
+            writer.WriteString(Topic, version == 2);
             {
-                writer.WriteCompactString(Topic);
-            }
-            else
-            {
-                writer.WriteString(Topic);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 2);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version == 2)
@@ -112,27 +66,9 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(Topic, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Topic);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Topic);
-            }
-            if (version == 2)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    size += Partitions.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Partitions.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 2) + Partitions.Count * 4;
             }
             if (version == 2)
             {
@@ -153,46 +89,22 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
         {
             ElectionType = reader.ReadInt8();
         }
-        if (version == 2)
         {
+            var count = reader.ReadArrayCount(version == 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    TopicPartitions = null;
-                }
-                else
-                {
-                    var list = new List<TopicPartitionsData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TopicPartitionsData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicPartitions = list;
-                }
+                TopicPartitions = null;
             }
-        }
-        else
-        {
+            else
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
+                var list = new List<TopicPartitionsData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    TopicPartitions = null;
+                    var item = new TopicPartitionsData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
-                else
-                {
-                    var list = new List<TopicPartitionsData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TopicPartitionsData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicPartitions = list;
-                }
+                TopicPartitions = list;
             }
         }
         TimeoutMs = reader.ReadInt32();
@@ -208,34 +120,16 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
         {
             writer.WriteInt8(ElectionType);
         }
-        if (version == 2)
+        if (TopicPartitions is null)
         {
-            if (TopicPartitions is null)
-            {
-                writer.WriteCompactArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteCompactArrayCount(TopicPartitions.Count);
-                foreach (var item in TopicPartitions)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
+            writer.WriteArrayCount(-1, version == 2);
         }
         else
         {
-            if (TopicPartitions is null)
+            writer.WriteArrayCount(TopicPartitions.Count, version == 2);
+            foreach (var item in TopicPartitions)
             {
-                writer.WriteArrayCount(-1);
-            }
-            else
-            {
-                writer.WriteArrayCount(TopicPartitions.Count);
-                foreach (var item in TopicPartitions)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteInt32(TimeoutMs);
@@ -252,34 +146,16 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
         {
             size += 1;
         }
-        if (version == 2)
+        if (TopicPartitions is null)
         {
-            if (TopicPartitions is null)
-            {
-                size += 1;
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfCompactArrayCount(TopicPartitions.Count);
-                foreach (var item in TopicPartitions)
-                {
-                    size += item.Size(version);
-                }
-            }
+            size += (version == 2 ? 1 : 4);
         }
         else
         {
-            if (TopicPartitions is null)
+            size += KafkaEncoding.SizeOfArrayCount(TopicPartitions.Count, version == 2);
+            foreach (var item in TopicPartitions)
             {
-                size += 4;
-            }
-            else
-            {
-                size += 4;
-                foreach (var item in TopicPartitions)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 4;

@@ -27,49 +27,21 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
+            Topic = reader.ReadString(version == 2);
             {
-                Topic = reader.ReadCompactString();
-            }
-            else
-            {
-                Topic = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionResult: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionResult = list;
+                    throw new ProtocolException("PartitionResult: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<PartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionResult: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionResult = list;
+                    var item = new PartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionResult = list;
             }
             if (version == 2)
             {
@@ -79,32 +51,12 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
+            writer.WriteString(Topic, version == 2);
             {
-                writer.WriteCompactString(Topic);
-            }
-            else
-            {
-                writer.WriteString(Topic);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(PartitionResult.Count, version == 2);
+                foreach (var item in PartitionResult)
                 {
-                    writer.WriteCompactArrayCount(PartitionResult.Count);
-                    foreach (var item in PartitionResult)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionResult.Count);
-                    foreach (var item in PartitionResult)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 2)
@@ -116,32 +68,12 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(Topic, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Topic);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Topic);
-            }
-            if (version == 2)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(PartitionResult.Count, version == 2);
+                foreach (var item in PartitionResult)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionResult.Count);
-                    foreach (var item in PartitionResult)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in PartitionResult)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 2)
@@ -170,14 +102,7 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
         {
             PartitionId = reader.ReadInt32();
             ErrorCode = reader.ReadInt16();
-            if (version == 2)
-            {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
+            ErrorMessage = reader.ReadNullableString(version == 2);
             if (version == 2)
             {
                 reader.SkipTaggedFields();
@@ -188,14 +113,7 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
         {
             writer.WriteInt32(PartitionId);
             writer.WriteInt16(ErrorCode);
-            if (version == 2)
-            {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
+            writer.WriteNullableString(ErrorMessage, version == 2);
             if (version == 2)
             {
                 writer.WriteEmptyTaggedFields();
@@ -207,14 +125,7 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
             var size = 0;
             size += 4;
             size += 2;
-            if (version == 2)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version == 2);
             if (version == 2)
             {
                 size += 1;
@@ -236,41 +147,20 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
         {
             ErrorCode = reader.ReadInt16();
         }
-        if (version == 2)
         {
+            var count = reader.ReadArrayCount(version == 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("ReplicaElectionResults: null array where the version does not allow null");
-                }
-                var list = new List<ReplicaElectionResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ReplicaElectionResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ReplicaElectionResults = list;
+                throw new ProtocolException("ReplicaElectionResults: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<ReplicaElectionResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("ReplicaElectionResults: null array where the version does not allow null");
-                }
-                var list = new List<ReplicaElectionResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ReplicaElectionResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                ReplicaElectionResults = list;
+                var item = new ReplicaElectionResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            ReplicaElectionResults = list;
         }
         if (version == 2)
         {
@@ -285,24 +175,11 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
         {
             writer.WriteInt16(ErrorCode);
         }
-        if (version == 2)
         {
+            writer.WriteArrayCount(ReplicaElectionResults.Count, version == 2);
+            foreach (var item in ReplicaElectionResults)
             {
-                writer.WriteCompactArrayCount(ReplicaElectionResults.Count);
-                foreach (var item in ReplicaElectionResults)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(ReplicaElectionResults.Count);
-                foreach (var item in ReplicaElectionResults)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 2)
@@ -319,24 +196,11 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
         {
             size += 2;
         }
-        if (version == 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(ReplicaElectionResults.Count, version == 2);
+            foreach (var item in ReplicaElectionResults)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(ReplicaElectionResults.Count);
-                foreach (var item in ReplicaElectionResults)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in ReplicaElectionResults)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 2)

@@ -27,49 +27,21 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
+            TopicName = reader.ReadString(version == 1);
             {
-                TopicName = reader.ReadCompactString();
-            }
-            else
-            {
-                TopicName = reader.ReadString();
-            }
-            if (version == 1)
-            {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version == 1)
             {
@@ -79,32 +51,12 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
+            writer.WriteString(TopicName, version == 1);
             {
-                writer.WriteCompactString(TopicName);
-            }
-            else
-            {
-                writer.WriteString(TopicName);
-            }
-            if (version == 1)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 1);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -116,32 +68,12 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
+            size += KafkaEncoding.SizeOfString(TopicName, version == 1);
             {
-                size += KafkaEncoding.SizeOfCompactString(TopicName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TopicName);
-            }
-            if (version == 1)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 1);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -255,8 +187,7 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
             if (version <= 0)
             {
                 {
-                    size += 4;
-                    size += PreferredSuccessors.Count * 4;
+                    size += 4 + PreferredSuccessors.Count * 4;
                 }
             }
             if (version == 1)
@@ -365,49 +296,21 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 1)
+        ClusterId = reader.ReadNullableString(version == 1);
         {
-            ClusterId = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            ClusterId = reader.ReadNullableString();
-        }
-        if (version == 1)
-        {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version == 1)
         {
@@ -435,32 +338,12 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 1)
+        writer.WriteNullableString(ClusterId, version == 1);
         {
-            writer.WriteCompactNullableString(ClusterId);
-        }
-        else
-        {
-            writer.WriteNullableString(ClusterId);
-        }
-        if (version == 1)
-        {
+            writer.WriteArrayCount(Topics.Count, version == 1);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 1)
@@ -482,32 +365,12 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 1)
+        size += KafkaEncoding.SizeOfNullableString(ClusterId, version == 1);
         {
-            size += KafkaEncoding.SizeOfCompactNullableString(ClusterId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(ClusterId);
-        }
-        if (version == 1)
-        {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 1);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 1)

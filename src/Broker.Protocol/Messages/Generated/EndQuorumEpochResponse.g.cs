@@ -27,49 +27,21 @@ public sealed partial class EndQuorumEpochResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
+            TopicName = reader.ReadString(version == 1);
             {
-                TopicName = reader.ReadCompactString();
-            }
-            else
-            {
-                TopicName = reader.ReadString();
-            }
-            if (version == 1)
-            {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version == 1)
             {
@@ -79,32 +51,12 @@ public sealed partial class EndQuorumEpochResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
+            writer.WriteString(TopicName, version == 1);
             {
-                writer.WriteCompactString(TopicName);
-            }
-            else
-            {
-                writer.WriteString(TopicName);
-            }
-            if (version == 1)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 1);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -116,32 +68,12 @@ public sealed partial class EndQuorumEpochResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
+            size += KafkaEncoding.SizeOfString(TopicName, version == 1);
             {
-                size += KafkaEncoding.SizeOfCompactString(TopicName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TopicName);
-            }
-            if (version == 1)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 1);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -259,41 +191,20 @@ public sealed partial class EndQuorumEpochResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ErrorCode = reader.ReadInt16();
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<TopicData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TopicData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TopicData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version == 1)
         {
@@ -338,24 +249,11 @@ public sealed partial class EndQuorumEpochResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt16(ErrorCode);
-        if (version == 1)
         {
+            writer.WriteArrayCount(Topics.Count, version == 1);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 1)
@@ -385,24 +283,11 @@ public sealed partial class EndQuorumEpochResponse : IKafkaMessage
     {
         var size = 0;
         size += 2;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 1);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 1)

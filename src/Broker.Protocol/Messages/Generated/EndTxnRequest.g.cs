@@ -22,14 +22,7 @@ public sealed partial class EndTxnRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 3)
-        {
-            TransactionalId = reader.ReadCompactString();
-        }
-        else
-        {
-            TransactionalId = reader.ReadString();
-        }
+        TransactionalId = reader.ReadString(version >= 3);
         ProducerId = reader.ReadInt64();
         ProducerEpoch = reader.ReadInt16();
         Committed = reader.ReadBool();
@@ -41,14 +34,7 @@ public sealed partial class EndTxnRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 3)
-        {
-            writer.WriteCompactString(TransactionalId);
-        }
-        else
-        {
-            writer.WriteString(TransactionalId);
-        }
+        writer.WriteString(TransactionalId, version >= 3);
         writer.WriteInt64(ProducerId);
         writer.WriteInt16(ProducerEpoch);
         writer.WriteBool(Committed);
@@ -61,14 +47,7 @@ public sealed partial class EndTxnRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 3)
-        {
-            size += KafkaEncoding.SizeOfCompactString(TransactionalId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(TransactionalId);
-        }
+        size += KafkaEncoding.SizeOfString(TransactionalId, version >= 3);
         size += 8;
         size += 2;
         size += 1;

@@ -85,54 +85,26 @@ public sealed partial class FetchRequest : IKafkaMessage
         {
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    Topic = reader.ReadCompactString();
-                }
-                else
-                {
-                    Topic = reader.ReadString();
-                }
+                Topic = reader.ReadString(version == 12);
             }
             if (version >= 13)
             {
                 TopicId = reader.ReadUuid();
             }
-            if (version >= 12)
             {
+                var count = reader.ReadArrayCount(version >= 12, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<FetchPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new FetchPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<FetchPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<FetchPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new FetchPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new FetchPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 12)
             {
@@ -144,37 +116,17 @@ public sealed partial class FetchRequest : IKafkaMessage
         {
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    writer.WriteCompactString(Topic);
-                }
-                else
-                {
-                    writer.WriteString(Topic);
-                }
+                writer.WriteString(Topic, version == 12);
             }
             if (version >= 13)
             {
                 writer.WriteUuid(TopicId);
             }
-            if (version >= 12)
             {
+                writer.WriteArrayCount(Partitions.Count, version >= 12);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 12)
@@ -188,37 +140,17 @@ public sealed partial class FetchRequest : IKafkaMessage
             var size = 0;
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    size += KafkaEncoding.SizeOfCompactString(Topic);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfString(Topic);
-                }
+                size += KafkaEncoding.SizeOfString(Topic, version == 12);
             }
             if (version >= 13)
             {
                 size += 16;
             }
-            if (version >= 12)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 12);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 12)
@@ -392,50 +324,24 @@ public sealed partial class FetchRequest : IKafkaMessage
         {
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    Topic = reader.ReadCompactString();
-                }
-                else
-                {
-                    Topic = reader.ReadString();
-                }
+                Topic = reader.ReadString(version == 12);
             }
             if (version >= 13)
             {
                 TopicId = reader.ReadUuid();
             }
-            if (version >= 12)
             {
+                var count = reader.ReadArrayCount(version >= 12, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Partitions = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Partitions = list;
             }
             if (version >= 12)
             {
@@ -447,37 +353,17 @@ public sealed partial class FetchRequest : IKafkaMessage
         {
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    writer.WriteCompactString(Topic);
-                }
-                else
-                {
-                    writer.WriteString(Topic);
-                }
+                writer.WriteString(Topic, version == 12);
             }
             if (version >= 13)
             {
                 writer.WriteUuid(TopicId);
             }
-            if (version >= 12)
             {
+                writer.WriteArrayCount(Partitions.Count, version >= 12);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 12)
@@ -491,32 +377,14 @@ public sealed partial class FetchRequest : IKafkaMessage
             var size = 0;
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    size += KafkaEncoding.SizeOfCompactString(Topic);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfString(Topic);
-                }
+                size += KafkaEncoding.SizeOfString(Topic, version == 12);
             }
             if (version >= 13)
             {
                 size += 16;
             }
-            if (version >= 12)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    size += Partitions.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Partitions.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 12) + Partitions.Count * 4;
             }
             if (version >= 12)
             {
@@ -556,91 +424,42 @@ public sealed partial class FetchRequest : IKafkaMessage
         {
             SessionEpoch = reader.ReadInt32();
         }
-        if (version >= 12)
         {
+            var count = reader.ReadArrayCount(version >= 12, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<FetchTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FetchTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<FetchTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<FetchTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FetchTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new FetchTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 7)
         {
-            if (version >= 12)
             {
+                var count = reader.ReadArrayCount(version >= 12, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ForgottenTopicsData: null array where the version does not allow null");
-                    }
-                    var list = new List<ForgottenTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ForgottenTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ForgottenTopicsData = list;
+                    throw new ProtocolException("ForgottenTopicsData: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<ForgottenTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ForgottenTopicsData: null array where the version does not allow null");
-                    }
-                    var list = new List<ForgottenTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ForgottenTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    ForgottenTopicsData = list;
+                    var item = new ForgottenTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                ForgottenTopicsData = list;
             }
         }
         if (version >= 11)
         {
-            if (version >= 12)
-            {
-                RackId = reader.ReadCompactString();
-            }
-            else
-            {
-                RackId = reader.ReadString();
-            }
+            RackId = reader.ReadString(version >= 12);
         }
         if (version >= 12)
         {
@@ -701,59 +520,26 @@ public sealed partial class FetchRequest : IKafkaMessage
         {
             writer.WriteInt32(SessionEpoch);
         }
-        if (version >= 12)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 12);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 7)
         {
-            if (version >= 12)
             {
+                writer.WriteArrayCount(ForgottenTopicsData.Count, version >= 12);
+                foreach (var item in ForgottenTopicsData)
                 {
-                    writer.WriteCompactArrayCount(ForgottenTopicsData.Count);
-                    foreach (var item in ForgottenTopicsData)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(ForgottenTopicsData.Count);
-                    foreach (var item in ForgottenTopicsData)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
         if (version >= 11)
         {
-            if (version >= 12)
-            {
-                writer.WriteCompactString(RackId);
-            }
-            else
-            {
-                writer.WriteString(RackId);
-            }
+            writer.WriteString(RackId, version >= 12);
         }
         if (version >= 12)
         {
@@ -807,59 +593,26 @@ public sealed partial class FetchRequest : IKafkaMessage
         {
             size += 4;
         }
-        if (version >= 12)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 12);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 7)
         {
-            if (version >= 12)
             {
+                size += KafkaEncoding.SizeOfArrayCount(ForgottenTopicsData.Count, version >= 12);
+                foreach (var item in ForgottenTopicsData)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(ForgottenTopicsData.Count);
-                    foreach (var item in ForgottenTopicsData)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in ForgottenTopicsData)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }
         if (version >= 11)
         {
-            if (version >= 12)
-            {
-                size += KafkaEncoding.SizeOfCompactString(RackId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(RackId);
-            }
+            size += KafkaEncoding.SizeOfString(RackId, version >= 12);
         }
         if (version >= 12)
         {

@@ -35,54 +35,26 @@ public sealed partial class FetchResponse : IKafkaMessage
         {
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    Topic = reader.ReadCompactString();
-                }
-                else
-                {
-                    Topic = reader.ReadString();
-                }
+                Topic = reader.ReadString(version == 12);
             }
             if (version >= 13)
             {
                 TopicId = reader.ReadUuid();
             }
-            if (version >= 12)
             {
+                var count = reader.ReadArrayCount(version >= 12, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<PartitionData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new PartitionData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 12)
             {
@@ -94,37 +66,17 @@ public sealed partial class FetchResponse : IKafkaMessage
         {
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    writer.WriteCompactString(Topic);
-                }
-                else
-                {
-                    writer.WriteString(Topic);
-                }
+                writer.WriteString(Topic, version == 12);
             }
             if (version >= 13)
             {
                 writer.WriteUuid(TopicId);
             }
-            if (version >= 12)
             {
+                writer.WriteArrayCount(Partitions.Count, version >= 12);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 12)
@@ -138,37 +90,17 @@ public sealed partial class FetchResponse : IKafkaMessage
             var size = 0;
             if (version <= 12)
             {
-                if (version == 12)
-                {
-                    size += KafkaEncoding.SizeOfCompactString(Topic);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfString(Topic);
-                }
+                size += KafkaEncoding.SizeOfString(Topic, version == 12);
             }
             if (version >= 13)
             {
                 size += 16;
             }
-            if (version >= 12)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 12);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 12)
@@ -225,46 +157,22 @@ public sealed partial class FetchResponse : IKafkaMessage
             }
             if (version >= 4)
             {
-                if (version >= 12)
                 {
+                    var count = reader.ReadArrayCount(version >= 12, 1);
+                    if (count < 0)
                     {
-                        var count = reader.ReadCompactArrayCount(1);
-                        if (count < 0)
-                        {
-                            AbortedTransactions = null;
-                        }
-                        else
-                        {
-                            var list = new List<AbortedTransaction>(count);
-                            for (var i = 0; i < count; i++)
-                            {
-                                var item = new AbortedTransaction();
-                                item.Read(ref reader, version);
-                                list.Add(item);
-                            }
-                            AbortedTransactions = list;
-                        }
+                        AbortedTransactions = null;
                     }
-                }
-                else
-                {
+                    else
                     {
-                        var count = reader.ReadArrayCount(1);
-                        if (count < 0)
+                        var list = new List<AbortedTransaction>(count);
+                        for (var i = 0; i < count; i++)
                         {
-                            AbortedTransactions = null;
+                            var item = new AbortedTransaction();
+                            item.Read(ref reader, version);
+                            list.Add(item);
                         }
-                        else
-                        {
-                            var list = new List<AbortedTransaction>(count);
-                            for (var i = 0; i < count; i++)
-                            {
-                                var item = new AbortedTransaction();
-                                item.Read(ref reader, version);
-                                list.Add(item);
-                            }
-                            AbortedTransactions = list;
-                        }
+                        AbortedTransactions = list;
                     }
                 }
             }
@@ -272,14 +180,7 @@ public sealed partial class FetchResponse : IKafkaMessage
             {
                 PreferredReadReplica = reader.ReadInt32();
             }
-            if (version >= 12)
-            {
-                Records = reader.ReadCompactNullableBytes();
-            }
-            else
-            {
-                Records = reader.ReadNullableBytes();
-            }
+            Records = reader.ReadNullableBytes(version >= 12);
             if (version >= 12)
             {
                 var tagCount = reader.ReadUnsignedVarInt();
@@ -343,34 +244,16 @@ public sealed partial class FetchResponse : IKafkaMessage
             }
             if (version >= 4)
             {
-                if (version >= 12)
+                if (AbortedTransactions is null)
                 {
-                    if (AbortedTransactions is null)
-                    {
-                        writer.WriteCompactArrayCount(-1);
-                    }
-                    else
-                    {
-                        writer.WriteCompactArrayCount(AbortedTransactions.Count);
-                        foreach (var item in AbortedTransactions)
-                        {
-                            item.Write(ref writer, version);
-                        }
-                    }
+                    writer.WriteArrayCount(-1, version >= 12);
                 }
                 else
                 {
-                    if (AbortedTransactions is null)
+                    writer.WriteArrayCount(AbortedTransactions.Count, version >= 12);
+                    foreach (var item in AbortedTransactions)
                     {
-                        writer.WriteArrayCount(-1);
-                    }
-                    else
-                    {
-                        writer.WriteArrayCount(AbortedTransactions.Count);
-                        foreach (var item in AbortedTransactions)
-                        {
-                            item.Write(ref writer, version);
-                        }
+                        item.Write(ref writer, version);
                     }
                 }
             }
@@ -378,14 +261,7 @@ public sealed partial class FetchResponse : IKafkaMessage
             {
                 writer.WriteInt32(PreferredReadReplica);
             }
-            if (version >= 12)
-            {
-                writer.WriteCompactNullableBytes(Records);
-            }
-            else
-            {
-                writer.WriteNullableBytes(Records);
-            }
+            writer.WriteNullableBytes(Records, version >= 12);
             if (version >= 12)
             {
                 var taggedCount = 0;
@@ -439,34 +315,16 @@ public sealed partial class FetchResponse : IKafkaMessage
             }
             if (version >= 4)
             {
-                if (version >= 12)
+                if (AbortedTransactions is null)
                 {
-                    if (AbortedTransactions is null)
-                    {
-                        size += 1;
-                    }
-                    else
-                    {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(AbortedTransactions.Count);
-                        foreach (var item in AbortedTransactions)
-                        {
-                            size += item.Size(version);
-                        }
-                    }
+                    size += (version >= 12 ? 1 : 4);
                 }
                 else
                 {
-                    if (AbortedTransactions is null)
+                    size += KafkaEncoding.SizeOfArrayCount(AbortedTransactions.Count, version >= 12);
+                    foreach (var item in AbortedTransactions)
                     {
-                        size += 4;
-                    }
-                    else
-                    {
-                        size += 4;
-                        foreach (var item in AbortedTransactions)
-                        {
-                            size += item.Size(version);
-                        }
+                        size += item.Size(version);
                     }
                 }
             }
@@ -474,14 +332,7 @@ public sealed partial class FetchResponse : IKafkaMessage
             {
                 size += 4;
             }
-            if (version >= 12)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableBytes(Records);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableBytes(Records);
-            }
+            size += KafkaEncoding.SizeOfNullableBytes(Records, version >= 12);
             if (version >= 12)
             {
                 var taggedCount = 0;
@@ -759,41 +610,20 @@ public sealed partial class FetchResponse : IKafkaMessage
         {
             SessionId = reader.ReadInt32();
         }
-        if (version >= 12)
         {
+            var count = reader.ReadArrayCount(version >= 12, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<FetchableTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FetchableTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                throw new ProtocolException("Responses: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<FetchableTopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<FetchableTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new FetchableTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new FetchableTopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (version >= 12)
         {
@@ -849,24 +679,11 @@ public sealed partial class FetchResponse : IKafkaMessage
         {
             writer.WriteInt32(SessionId);
         }
-        if (version >= 12)
         {
+            writer.WriteArrayCount(Responses.Count, version >= 12);
+            foreach (var item in Responses)
             {
-                writer.WriteCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 12)
@@ -907,24 +724,11 @@ public sealed partial class FetchResponse : IKafkaMessage
         {
             size += 4;
         }
-        if (version >= 12)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Responses.Count, version >= 12);
+            foreach (var item in Responses)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 12)

@@ -22,14 +22,7 @@ public sealed partial class FindCoordinatorRequest : IKafkaMessage
     {
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                Key = reader.ReadCompactString();
-            }
-            else
-            {
-                Key = reader.ReadString();
-            }
+            Key = reader.ReadString(version == 3);
         }
         if (version >= 1)
         {
@@ -61,14 +54,7 @@ public sealed partial class FindCoordinatorRequest : IKafkaMessage
     {
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                writer.WriteCompactString(Key);
-            }
-            else
-            {
-                writer.WriteString(Key);
-            }
+            writer.WriteString(Key, version == 3);
         }
         if (version >= 1)
         {
@@ -95,14 +81,7 @@ public sealed partial class FindCoordinatorRequest : IKafkaMessage
         var size = 0;
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Key);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Key);
-            }
+            size += KafkaEncoding.SizeOfString(Key, version == 3);
         }
         if (version >= 1)
         {

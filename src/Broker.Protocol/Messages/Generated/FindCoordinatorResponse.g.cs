@@ -98,14 +98,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version >= 1 && version <= 3)
         {
-            if (version == 3)
-            {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
+            ErrorMessage = reader.ReadNullableString(version == 3);
         }
         if (version <= 3)
         {
@@ -113,14 +106,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                Host = reader.ReadCompactString();
-            }
-            else
-            {
-                Host = reader.ReadString();
-            }
+            Host = reader.ReadString(version == 3);
         }
         if (version <= 3)
         {
@@ -162,14 +148,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version >= 1 && version <= 3)
         {
-            if (version == 3)
-            {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
+            writer.WriteNullableString(ErrorMessage, version == 3);
         }
         if (version <= 3)
         {
@@ -177,14 +156,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                writer.WriteCompactString(Host);
-            }
-            else
-            {
-                writer.WriteString(Host);
-            }
+            writer.WriteString(Host, version == 3);
         }
         if (version <= 3)
         {
@@ -219,14 +191,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version >= 1 && version <= 3)
         {
-            if (version == 3)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version == 3);
         }
         if (version <= 3)
         {
@@ -234,14 +199,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         }
         if (version <= 3)
         {
-            if (version == 3)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Host);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Host);
-            }
+            size += KafkaEncoding.SizeOfString(Host, version == 3);
         }
         if (version <= 3)
         {

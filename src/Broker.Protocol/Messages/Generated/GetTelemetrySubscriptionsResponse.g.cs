@@ -102,8 +102,7 @@ public sealed partial class GetTelemetrySubscriptionsResponse : IKafkaMessage
         size += 16;
         size += 4;
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(AcceptedCompressionTypes.Count);
-            size += AcceptedCompressionTypes.Count * 1;
+            size += KafkaEncoding.SizeOfCompactArrayCount(AcceptedCompressionTypes.Count) + AcceptedCompressionTypes.Count * 1;
         }
         size += 4;
         size += 4;

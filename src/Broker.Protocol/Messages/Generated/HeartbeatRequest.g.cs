@@ -22,33 +22,12 @@ public sealed partial class HeartbeatRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 4)
-        {
-            GroupId = reader.ReadCompactString();
-        }
-        else
-        {
-            GroupId = reader.ReadString();
-        }
+        GroupId = reader.ReadString(version == 4);
         GenerationId = reader.ReadInt32();
-        if (version == 4)
-        {
-            MemberId = reader.ReadCompactString();
-        }
-        else
-        {
-            MemberId = reader.ReadString();
-        }
+        MemberId = reader.ReadString(version == 4);
         if (version >= 3)
         {
-            if (version == 4)
-            {
-                GroupInstanceId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                GroupInstanceId = reader.ReadNullableString();
-            }
+            GroupInstanceId = reader.ReadNullableString(version == 4);
         }
         if (version == 4)
         {
@@ -58,33 +37,12 @@ public sealed partial class HeartbeatRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 4)
-        {
-            writer.WriteCompactString(GroupId);
-        }
-        else
-        {
-            writer.WriteString(GroupId);
-        }
+        writer.WriteString(GroupId, version == 4);
         writer.WriteInt32(GenerationId);
-        if (version == 4)
-        {
-            writer.WriteCompactString(MemberId);
-        }
-        else
-        {
-            writer.WriteString(MemberId);
-        }
+        writer.WriteString(MemberId, version == 4);
         if (version >= 3)
         {
-            if (version == 4)
-            {
-                writer.WriteCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                writer.WriteNullableString(GroupInstanceId);
-            }
+            writer.WriteNullableString(GroupInstanceId, version == 4);
         }
         if (version == 4)
         {
@@ -95,33 +53,12 @@ public sealed partial class HeartbeatRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 4)
-        {
-            size += KafkaEncoding.SizeOfCompactString(GroupId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(GroupId);
-        }
+        size += KafkaEncoding.SizeOfString(GroupId, version == 4);
         size += 4;
-        if (version == 4)
-        {
-            size += KafkaEncoding.SizeOfCompactString(MemberId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(MemberId);
-        }
+        size += KafkaEncoding.SizeOfString(MemberId, version == 4);
         if (version >= 3)
         {
-            if (version == 4)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-            }
+            size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version == 4);
         }
         if (version == 4)
         {

@@ -28,49 +28,21 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ResourceType = reader.ReadInt8();
-            if (version == 1)
+            ResourceName = reader.ReadString(version == 1);
             {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
-            if (version == 1)
-            {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterableConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterableConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    throw new ProtocolException("Configs: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<AlterableConfig>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Configs: null array where the version does not allow null");
-                    }
-                    var list = new List<AlterableConfig>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new AlterableConfig();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Configs = list;
+                    var item = new AlterableConfig();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Configs = list;
             }
             if (version == 1)
             {
@@ -81,32 +53,12 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt8(ResourceType);
-            if (version == 1)
+            writer.WriteString(ResourceName, version == 1);
             {
-                writer.WriteCompactString(ResourceName);
-            }
-            else
-            {
-                writer.WriteString(ResourceName);
-            }
-            if (version == 1)
-            {
+                writer.WriteArrayCount(Configs.Count, version == 1);
+                foreach (var item in Configs)
                 {
-                    writer.WriteCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -119,32 +71,12 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
         {
             var size = 0;
             size += 1;
-            if (version == 1)
+            size += KafkaEncoding.SizeOfString(ResourceName, version == 1);
             {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
-            if (version == 1)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Configs.Count, version == 1);
+                foreach (var item in Configs)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Configs.Count);
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Configs)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -172,23 +104,9 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
+            Name = reader.ReadString(version == 1);
             ConfigOperation = reader.ReadInt8();
-            if (version == 1)
-            {
-                Value = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                Value = reader.ReadNullableString();
-            }
+            Value = reader.ReadNullableString(version == 1);
             if (version == 1)
             {
                 reader.SkipTaggedFields();
@@ -197,23 +115,9 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
+            writer.WriteString(Name, version == 1);
             writer.WriteInt8(ConfigOperation);
-            if (version == 1)
-            {
-                writer.WriteCompactNullableString(Value);
-            }
-            else
-            {
-                writer.WriteNullableString(Value);
-            }
+            writer.WriteNullableString(Value, version == 1);
             if (version == 1)
             {
                 writer.WriteEmptyTaggedFields();
@@ -223,23 +127,9 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version == 1);
             size += 1;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(Value);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(Value);
-            }
+            size += KafkaEncoding.SizeOfNullableString(Value, version == 1);
             if (version == 1)
             {
                 size += 1;
@@ -256,41 +146,20 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<AlterConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                throw new ProtocolException("Resources: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<AlterConfigsResource>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Resources: null array where the version does not allow null");
-                }
-                var list = new List<AlterConfigsResource>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResource();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Resources = list;
+                var item = new AlterConfigsResource();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Resources = list;
         }
         ValidateOnly = reader.ReadBool();
         if (version == 1)
@@ -301,24 +170,11 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 1)
         {
+            writer.WriteArrayCount(Resources.Count, version == 1);
+            foreach (var item in Resources)
             {
-                writer.WriteCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         writer.WriteBool(ValidateOnly);
@@ -331,24 +187,11 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Resources.Count, version == 1);
+            foreach (var item in Resources)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Resources.Count);
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Resources)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         size += 1;

@@ -30,23 +30,9 @@ public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version == 1)
-            {
-                ErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ErrorMessage = reader.ReadNullableString();
-            }
+            ErrorMessage = reader.ReadNullableString(version == 1);
             ResourceType = reader.ReadInt8();
-            if (version == 1)
-            {
-                ResourceName = reader.ReadCompactString();
-            }
-            else
-            {
-                ResourceName = reader.ReadString();
-            }
+            ResourceName = reader.ReadString(version == 1);
             if (version == 1)
             {
                 reader.SkipTaggedFields();
@@ -56,23 +42,9 @@ public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version == 1)
-            {
-                writer.WriteCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(ErrorMessage);
-            }
+            writer.WriteNullableString(ErrorMessage, version == 1);
             writer.WriteInt8(ResourceType);
-            if (version == 1)
-            {
-                writer.WriteCompactString(ResourceName);
-            }
-            else
-            {
-                writer.WriteString(ResourceName);
-            }
+            writer.WriteString(ResourceName, version == 1);
             if (version == 1)
             {
                 writer.WriteEmptyTaggedFields();
@@ -83,23 +55,9 @@ public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version == 1);
             size += 1;
-            if (version == 1)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ResourceName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ResourceName);
-            }
+            size += KafkaEncoding.SizeOfString(ResourceName, version == 1);
             if (version == 1)
             {
                 size += 1;
@@ -118,41 +76,20 @@ public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<AlterConfigsResourceResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResourceResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                throw new ProtocolException("Responses: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<AlterConfigsResourceResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<AlterConfigsResourceResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new AlterConfigsResourceResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new AlterConfigsResourceResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (version == 1)
         {
@@ -163,24 +100,11 @@ public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version == 1)
         {
+            writer.WriteArrayCount(Responses.Count, version == 1);
+            foreach (var item in Responses)
             {
-                writer.WriteCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 1)
@@ -193,24 +117,11 @@ public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Responses.Count, version == 1);
+            foreach (var item in Responses)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 1)

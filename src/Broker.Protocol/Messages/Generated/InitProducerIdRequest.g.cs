@@ -22,14 +22,7 @@ public sealed partial class InitProducerIdRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 2)
-        {
-            TransactionalId = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            TransactionalId = reader.ReadNullableString();
-        }
+        TransactionalId = reader.ReadNullableString(version >= 2);
         TransactionTimeoutMs = reader.ReadInt32();
         if (version >= 3)
         {
@@ -47,14 +40,7 @@ public sealed partial class InitProducerIdRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 2)
-        {
-            writer.WriteCompactNullableString(TransactionalId);
-        }
-        else
-        {
-            writer.WriteNullableString(TransactionalId);
-        }
+        writer.WriteNullableString(TransactionalId, version >= 2);
         writer.WriteInt32(TransactionTimeoutMs);
         if (version >= 3)
         {
@@ -73,14 +59,7 @@ public sealed partial class InitProducerIdRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 2)
-        {
-            size += KafkaEncoding.SizeOfCompactNullableString(TransactionalId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(TransactionalId);
-        }
+        size += KafkaEncoding.SizeOfNullableString(TransactionalId, version >= 2);
         size += 4;
         if (version >= 3)
         {

@@ -37,22 +37,8 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 6)
-            {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 6)
-            {
-                Metadata = reader.ReadCompactBytes();
-            }
-            else
-            {
-                Metadata = reader.ReadBytes();
-            }
+            Name = reader.ReadString(version >= 6);
+            Metadata = reader.ReadBytes(version >= 6);
             if (version >= 6)
             {
                 reader.SkipTaggedFields();
@@ -61,22 +47,8 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 6)
-            {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 6)
-            {
-                writer.WriteCompactBytes(Metadata.Span);
-            }
-            else
-            {
-                writer.WriteBytes(Metadata.Span);
-            }
+            writer.WriteString(Name, version >= 6);
+            writer.WriteBytes(Metadata.Span, version >= 6);
             if (version >= 6)
             {
                 writer.WriteEmptyTaggedFields();
@@ -86,22 +58,8 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(Metadata.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(Metadata.Length);
-            }
+            size += KafkaEncoding.SizeOfString(Name, version >= 6);
+            size += KafkaEncoding.SizeOfBytes(Metadata.Length, version >= 6);
             if (version >= 6)
             {
                 size += 1;
@@ -117,81 +75,32 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 6)
-        {
-            GroupId = reader.ReadCompactString();
-        }
-        else
-        {
-            GroupId = reader.ReadString();
-        }
+        GroupId = reader.ReadString(version >= 6);
         SessionTimeoutMs = reader.ReadInt32();
         if (version >= 1)
         {
             RebalanceTimeoutMs = reader.ReadInt32();
         }
-        if (version >= 6)
-        {
-            MemberId = reader.ReadCompactString();
-        }
-        else
-        {
-            MemberId = reader.ReadString();
-        }
+        MemberId = reader.ReadString(version >= 6);
         if (version >= 5)
         {
-            if (version >= 6)
-            {
-                GroupInstanceId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                GroupInstanceId = reader.ReadNullableString();
-            }
+            GroupInstanceId = reader.ReadNullableString(version >= 6);
         }
-        if (version >= 6)
+        ProtocolType = reader.ReadString(version >= 6);
         {
-            ProtocolType = reader.ReadCompactString();
-        }
-        else
-        {
-            ProtocolType = reader.ReadString();
-        }
-        if (version >= 6)
-        {
+            var count = reader.ReadArrayCount(version >= 6, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Protocols: null array where the version does not allow null");
-                }
-                var list = new List<JoinGroupRequestProtocol>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new JoinGroupRequestProtocol();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Protocols = list;
+                throw new ProtocolException("Protocols: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<JoinGroupRequestProtocol>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Protocols: null array where the version does not allow null");
-                }
-                var list = new List<JoinGroupRequestProtocol>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new JoinGroupRequestProtocol();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Protocols = list;
+                var item = new JoinGroupRequestProtocol();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Protocols = list;
         }
         if (version >= 8)
         {
@@ -205,64 +114,23 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 6)
-        {
-            writer.WriteCompactString(GroupId);
-        }
-        else
-        {
-            writer.WriteString(GroupId);
-        }
+        writer.WriteString(GroupId, version >= 6);
         writer.WriteInt32(SessionTimeoutMs);
         if (version >= 1)
         {
             writer.WriteInt32(RebalanceTimeoutMs);
         }
-        if (version >= 6)
-        {
-            writer.WriteCompactString(MemberId);
-        }
-        else
-        {
-            writer.WriteString(MemberId);
-        }
+        writer.WriteString(MemberId, version >= 6);
         if (version >= 5)
         {
-            if (version >= 6)
-            {
-                writer.WriteCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                writer.WriteNullableString(GroupInstanceId);
-            }
+            writer.WriteNullableString(GroupInstanceId, version >= 6);
         }
-        if (version >= 6)
+        writer.WriteString(ProtocolType, version >= 6);
         {
-            writer.WriteCompactString(ProtocolType);
-        }
-        else
-        {
-            writer.WriteString(ProtocolType);
-        }
-        if (version >= 6)
-        {
+            writer.WriteArrayCount(Protocols.Count, version >= 6);
+            foreach (var item in Protocols)
             {
-                writer.WriteCompactArrayCount(Protocols.Count);
-                foreach (var item in Protocols)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Protocols.Count);
-                foreach (var item in Protocols)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 8)
@@ -278,64 +146,23 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 6)
-        {
-            size += KafkaEncoding.SizeOfCompactString(GroupId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(GroupId);
-        }
+        size += KafkaEncoding.SizeOfString(GroupId, version >= 6);
         size += 4;
         if (version >= 1)
         {
             size += 4;
         }
-        if (version >= 6)
-        {
-            size += KafkaEncoding.SizeOfCompactString(MemberId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(MemberId);
-        }
+        size += KafkaEncoding.SizeOfString(MemberId, version >= 6);
         if (version >= 5)
         {
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-            }
+            size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version >= 6);
         }
-        if (version >= 6)
+        size += KafkaEncoding.SizeOfString(ProtocolType, version >= 6);
         {
-            size += KafkaEncoding.SizeOfCompactString(ProtocolType);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(ProtocolType);
-        }
-        if (version >= 6)
-        {
+            size += KafkaEncoding.SizeOfArrayCount(Protocols.Count, version >= 6);
+            foreach (var item in Protocols)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Protocols.Count);
-                foreach (var item in Protocols)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Protocols)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 8)

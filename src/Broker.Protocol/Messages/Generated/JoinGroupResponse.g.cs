@@ -41,33 +41,12 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 6)
-            {
-                MemberId = reader.ReadCompactString();
-            }
-            else
-            {
-                MemberId = reader.ReadString();
-            }
+            MemberId = reader.ReadString(version >= 6);
             if (version >= 5)
             {
-                if (version >= 6)
-                {
-                    GroupInstanceId = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    GroupInstanceId = reader.ReadNullableString();
-                }
+                GroupInstanceId = reader.ReadNullableString(version >= 6);
             }
-            if (version >= 6)
-            {
-                Metadata = reader.ReadCompactBytes();
-            }
-            else
-            {
-                Metadata = reader.ReadBytes();
-            }
+            Metadata = reader.ReadBytes(version >= 6);
             if (version >= 6)
             {
                 reader.SkipTaggedFields();
@@ -76,33 +55,12 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 6)
-            {
-                writer.WriteCompactString(MemberId);
-            }
-            else
-            {
-                writer.WriteString(MemberId);
-            }
+            writer.WriteString(MemberId, version >= 6);
             if (version >= 5)
             {
-                if (version >= 6)
-                {
-                    writer.WriteCompactNullableString(GroupInstanceId);
-                }
-                else
-                {
-                    writer.WriteNullableString(GroupInstanceId);
-                }
+                writer.WriteNullableString(GroupInstanceId, version >= 6);
             }
-            if (version >= 6)
-            {
-                writer.WriteCompactBytes(Metadata.Span);
-            }
-            else
-            {
-                writer.WriteBytes(Metadata.Span);
-            }
+            writer.WriteBytes(Metadata.Span, version >= 6);
             if (version >= 6)
             {
                 writer.WriteEmptyTaggedFields();
@@ -112,33 +70,12 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactString(MemberId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(MemberId);
-            }
+            size += KafkaEncoding.SizeOfString(MemberId, version >= 6);
             if (version >= 5)
             {
-                if (version >= 6)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-                }
+                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version >= 6);
             }
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(Metadata.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(Metadata.Length);
-            }
+            size += KafkaEncoding.SizeOfBytes(Metadata.Length, version >= 6);
             if (version >= 6)
             {
                 size += 1;
@@ -165,76 +102,34 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
         {
             ProtocolType = reader.ReadCompactNullableString();
         }
-        if (version >= 6)
+        if (version >= 7)
         {
-            if (version >= 7)
-            {
-                ProtocolName = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ProtocolName = reader.ReadCompactString();
-            }
+            ProtocolName = reader.ReadCompactNullableString();
         }
         else
         {
-            ProtocolName = reader.ReadString();
+            ProtocolName = reader.ReadString(version == 6);
         }
-        if (version >= 6)
-        {
-            Leader = reader.ReadCompactString();
-        }
-        else
-        {
-            Leader = reader.ReadString();
-        }
+        Leader = reader.ReadString(version >= 6);
         if (version == 9)
         {
             SkipAssignment = reader.ReadBool();
         }
-        if (version >= 6)
+        MemberId = reader.ReadString(version >= 6);
         {
-            MemberId = reader.ReadCompactString();
-        }
-        else
-        {
-            MemberId = reader.ReadString();
-        }
-        if (version >= 6)
-        {
+            var count = reader.ReadArrayCount(version >= 6, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Members: null array where the version does not allow null");
-                }
-                var list = new List<JoinGroupResponseMember>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new JoinGroupResponseMember();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Members = list;
+                throw new ProtocolException("Members: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<JoinGroupResponseMember>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Members: null array where the version does not allow null");
-                }
-                var list = new List<JoinGroupResponseMember>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new JoinGroupResponseMember();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Members = list;
+                var item = new JoinGroupResponseMember();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Members = list;
         }
         if (version >= 6)
         {
@@ -254,59 +149,25 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
         {
             writer.WriteCompactNullableString(ProtocolType);
         }
-        if (version >= 6)
+        if (version >= 7)
         {
-            if (version >= 7)
-            {
-                writer.WriteCompactNullableString(ProtocolName);
-            }
-            else
-            {
-                writer.WriteCompactString((ProtocolName ?? throw MessageErrors.NullField("ProtocolName", version)));
-            }
+            writer.WriteCompactNullableString(ProtocolName);
         }
         else
         {
-            writer.WriteString((ProtocolName ?? throw MessageErrors.NullField("ProtocolName", version)));
+            writer.WriteString((ProtocolName ?? throw MessageErrors.NullField("ProtocolName", version)), version == 6);
         }
-        if (version >= 6)
-        {
-            writer.WriteCompactString(Leader);
-        }
-        else
-        {
-            writer.WriteString(Leader);
-        }
+        writer.WriteString(Leader, version >= 6);
         if (version == 9)
         {
             writer.WriteBool(SkipAssignment);
         }
-        if (version >= 6)
+        writer.WriteString(MemberId, version >= 6);
         {
-            writer.WriteCompactString(MemberId);
-        }
-        else
-        {
-            writer.WriteString(MemberId);
-        }
-        if (version >= 6)
-        {
+            writer.WriteArrayCount(Members.Count, version >= 6);
+            foreach (var item in Members)
             {
-                writer.WriteCompactArrayCount(Members.Count);
-                foreach (var item in Members)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Members.Count);
-                foreach (var item in Members)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 6)
@@ -328,59 +189,25 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
         {
             size += KafkaEncoding.SizeOfCompactNullableString(ProtocolType);
         }
-        if (version >= 6)
+        if (version >= 7)
         {
-            if (version >= 7)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ProtocolName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfCompactString((ProtocolName ?? throw MessageErrors.NullField("ProtocolName", version)));
-            }
+            size += KafkaEncoding.SizeOfCompactNullableString(ProtocolName);
         }
         else
         {
-            size += KafkaEncoding.SizeOfString((ProtocolName ?? throw MessageErrors.NullField("ProtocolName", version)));
+            size += KafkaEncoding.SizeOfString((ProtocolName ?? throw MessageErrors.NullField("ProtocolName", version)), version == 6);
         }
-        if (version >= 6)
-        {
-            size += KafkaEncoding.SizeOfCompactString(Leader);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(Leader);
-        }
+        size += KafkaEncoding.SizeOfString(Leader, version >= 6);
         if (version == 9)
         {
             size += 1;
         }
-        if (version >= 6)
+        size += KafkaEncoding.SizeOfString(MemberId, version >= 6);
         {
-            size += KafkaEncoding.SizeOfCompactString(MemberId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(MemberId);
-        }
-        if (version >= 6)
-        {
+            size += KafkaEncoding.SizeOfArrayCount(Members.Count, version >= 6);
+            foreach (var item in Members)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Members.Count);
-                foreach (var item in Members)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Members)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 6)

@@ -39,53 +39,25 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 4)
-            {
-                TopicName = reader.ReadCompactString();
-            }
-            else
-            {
-                TopicName = reader.ReadString();
-            }
+            TopicName = reader.ReadString(version >= 4);
             if (version >= 5)
             {
                 TopicId = reader.ReadUuid();
             }
-            if (version >= 4)
             {
+                var count = reader.ReadArrayCount(version >= 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionStates: null array where the version does not allow null");
-                    }
-                    var list = new List<LeaderAndIsrPartitionState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrPartitionState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionStates = list;
+                    throw new ProtocolException("PartitionStates: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<LeaderAndIsrPartitionState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionStates: null array where the version does not allow null");
-                    }
-                    var list = new List<LeaderAndIsrPartitionState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrPartitionState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionStates = list;
+                    var item = new LeaderAndIsrPartitionState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionStates = list;
             }
             if (version >= 4)
             {
@@ -95,36 +67,16 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 4)
-            {
-                writer.WriteCompactString(TopicName);
-            }
-            else
-            {
-                writer.WriteString(TopicName);
-            }
+            writer.WriteString(TopicName, version >= 4);
             if (version >= 5)
             {
                 writer.WriteUuid(TopicId);
             }
-            if (version >= 4)
             {
+                writer.WriteArrayCount(PartitionStates.Count, version >= 4);
+                foreach (var item in PartitionStates)
                 {
-                    writer.WriteCompactArrayCount(PartitionStates.Count);
-                    foreach (var item in PartitionStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionStates.Count);
-                    foreach (var item in PartitionStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 4)
@@ -136,36 +88,16 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(TopicName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TopicName);
-            }
+            size += KafkaEncoding.SizeOfString(TopicName, version >= 4);
             if (version >= 5)
             {
                 size += 16;
             }
-            if (version >= 4)
             {
+                size += KafkaEncoding.SizeOfArrayCount(PartitionStates.Count, version >= 4);
+                foreach (var item in PartitionStates)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionStates.Count);
-                    foreach (var item in PartitionStates)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in PartitionStates)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 4)
@@ -194,14 +126,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             BrokerId = reader.ReadInt32();
-            if (version >= 4)
-            {
-                HostName = reader.ReadCompactString();
-            }
-            else
-            {
-                HostName = reader.ReadString();
-            }
+            HostName = reader.ReadString(version >= 4);
             Port = reader.ReadInt32();
             if (version >= 4)
             {
@@ -212,14 +137,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt32(BrokerId);
-            if (version >= 4)
-            {
-                writer.WriteCompactString(HostName);
-            }
-            else
-            {
-                writer.WriteString(HostName);
-            }
+            writer.WriteString(HostName, version >= 4);
             writer.WriteInt32(Port);
             if (version >= 4)
             {
@@ -231,14 +149,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         {
             var size = 0;
             size += 4;
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(HostName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(HostName);
-            }
+            size += KafkaEncoding.SizeOfString(HostName, version >= 4);
             size += 4;
             if (version >= 4)
             {
@@ -291,139 +202,63 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
             ControllerEpoch = reader.ReadInt32();
             Leader = reader.ReadInt32();
             LeaderEpoch = reader.ReadInt32();
-            if (version >= 4)
             {
+                var count = reader.ReadArrayCount(version >= 4, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Isr: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Isr = list;
+                    throw new ProtocolException("Isr: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Isr: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Isr = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Isr = list;
             }
             PartitionEpoch = reader.ReadInt32();
-            if (version >= 4)
+            {
+                var count = reader.ReadArrayCount(version >= 4, 4);
+                if (count < 0)
+                {
+                    throw new ProtocolException("Replicas: null array where the version does not allow null");
+                }
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    list.Add(reader.ReadInt32());
+                }
+                Replicas = list;
+            }
+            if (version >= 3)
             {
                 {
-                    var count = reader.ReadCompactArrayCount(4);
+                    var count = reader.ReadArrayCount(version >= 4, 4);
                     if (count < 0)
                     {
-                        throw new ProtocolException("Replicas: null array where the version does not allow null");
+                        throw new ProtocolException("AddingReplicas: null array where the version does not allow null");
                     }
                     var list = new List<int>(count);
                     for (var i = 0; i < count; i++)
                     {
                         list.Add(reader.ReadInt32());
                     }
-                    Replicas = list;
+                    AddingReplicas = list;
                 }
             }
-            else
+            if (version >= 3)
             {
                 {
-                    var count = reader.ReadArrayCount(4);
+                    var count = reader.ReadArrayCount(version >= 4, 4);
                     if (count < 0)
                     {
-                        throw new ProtocolException("Replicas: null array where the version does not allow null");
+                        throw new ProtocolException("RemovingReplicas: null array where the version does not allow null");
                     }
                     var list = new List<int>(count);
                     for (var i = 0; i < count; i++)
                     {
                         list.Add(reader.ReadInt32());
                     }
-                    Replicas = list;
-                }
-            }
-            if (version >= 3)
-            {
-                if (version >= 4)
-                {
-                    {
-                        var count = reader.ReadCompactArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("AddingReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        AddingReplicas = list;
-                    }
-                }
-                else
-                {
-                    {
-                        var count = reader.ReadArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("AddingReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        AddingReplicas = list;
-                    }
-                }
-            }
-            if (version >= 3)
-            {
-                if (version >= 4)
-                {
-                    {
-                        var count = reader.ReadCompactArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("RemovingReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        RemovingReplicas = list;
-                    }
-                }
-                else
-                {
-                    {
-                        var count = reader.ReadArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("RemovingReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        RemovingReplicas = list;
-                    }
+                    RemovingReplicas = list;
                 }
             }
             if (version >= 1)
@@ -450,42 +285,26 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
             writer.WriteInt32(ControllerEpoch);
             writer.WriteInt32(Leader);
             writer.WriteInt32(LeaderEpoch);
-            if (version >= 4)
             {
+                writer.WriteArrayCount(Isr.Count, version >= 4);
+                foreach (var item in Isr)
                 {
-                    writer.WriteCompactArrayCount(Isr.Count);
-                    foreach (var item in Isr)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Isr.Count);
-                    foreach (var item in Isr)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             writer.WriteInt32(PartitionEpoch);
-            if (version >= 4)
             {
+                writer.WriteArrayCount(Replicas.Count, version >= 4);
+                foreach (var item in Replicas)
                 {
-                    writer.WriteCompactArrayCount(Replicas.Count);
-                    foreach (var item in Replicas)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
-            else
+            if (version >= 3)
             {
                 {
-                    writer.WriteArrayCount(Replicas.Count);
-                    foreach (var item in Replicas)
+                    writer.WriteArrayCount(AddingReplicas.Count, version >= 4);
+                    foreach (var item in AddingReplicas)
                     {
                         writer.WriteInt32(item);
                     }
@@ -493,47 +312,11 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
             }
             if (version >= 3)
             {
-                if (version >= 4)
                 {
+                    writer.WriteArrayCount(RemovingReplicas.Count, version >= 4);
+                    foreach (var item in RemovingReplicas)
                     {
-                        writer.WriteCompactArrayCount(AddingReplicas.Count);
-                        foreach (var item in AddingReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        writer.WriteArrayCount(AddingReplicas.Count);
-                        foreach (var item in AddingReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
-                    }
-                }
-            }
-            if (version >= 3)
-            {
-                if (version >= 4)
-                {
-                    {
-                        writer.WriteCompactArrayCount(RemovingReplicas.Count);
-                        foreach (var item in RemovingReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        writer.WriteArrayCount(RemovingReplicas.Count);
-                        foreach (var item in RemovingReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
+                        writer.WriteInt32(item);
                     }
                 }
             }
@@ -562,67 +345,23 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
             size += 4;
             size += 4;
             size += 4;
-            if (version >= 4)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count);
-                    size += Isr.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Isr.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Isr.Count, version >= 4) + Isr.Count * 4;
             }
             size += 4;
-            if (version >= 4)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count);
-                    size += Replicas.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Replicas.Count, version >= 4) + Replicas.Count * 4;
             }
-            else
+            if (version >= 3)
             {
                 {
-                    size += 4;
-                    size += Replicas.Count * 4;
+                    size += KafkaEncoding.SizeOfArrayCount(AddingReplicas.Count, version >= 4) + AddingReplicas.Count * 4;
                 }
             }
             if (version >= 3)
             {
-                if (version >= 4)
                 {
-                    {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(AddingReplicas.Count);
-                        size += AddingReplicas.Count * 4;
-                    }
-                }
-                else
-                {
-                    {
-                        size += 4;
-                        size += AddingReplicas.Count * 4;
-                    }
-                }
-            }
-            if (version >= 3)
-            {
-                if (version >= 4)
-                {
-                    {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(RemovingReplicas.Count);
-                        size += RemovingReplicas.Count * 4;
-                    }
-                }
-                else
-                {
-                    {
-                        size += 4;
-                        size += RemovingReplicas.Count * 4;
-                    }
+                    size += KafkaEncoding.SizeOfArrayCount(RemovingReplicas.Count, version >= 4) + RemovingReplicas.Count * 4;
                 }
             }
             if (version >= 1)
@@ -692,78 +431,36 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         }
         if (version >= 2)
         {
-            if (version >= 4)
             {
-                {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("TopicStates: null array where the version does not allow null");
-                    }
-                    var list = new List<LeaderAndIsrTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicStates = list;
-                }
-            }
-            else
-            {
-                {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("TopicStates: null array where the version does not allow null");
-                    }
-                    var list = new List<LeaderAndIsrTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicStates = list;
-                }
-            }
-        }
-        if (version >= 4)
-        {
-            {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadArrayCount(version >= 4, 1);
                 if (count < 0)
                 {
-                    throw new ProtocolException("LiveLeaders: null array where the version does not allow null");
+                    throw new ProtocolException("TopicStates: null array where the version does not allow null");
                 }
-                var list = new List<LeaderAndIsrLiveLeader>(count);
+                var list = new List<LeaderAndIsrTopicState>(count);
                 for (var i = 0; i < count; i++)
                 {
-                    var item = new LeaderAndIsrLiveLeader();
+                    var item = new LeaderAndIsrTopicState();
                     item.Read(ref reader, version);
                     list.Add(item);
                 }
-                LiveLeaders = list;
+                TopicStates = list;
             }
         }
-        else
         {
+            var count = reader.ReadArrayCount(version >= 4, 1);
+            if (count < 0)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("LiveLeaders: null array where the version does not allow null");
-                }
-                var list = new List<LeaderAndIsrLiveLeader>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new LeaderAndIsrLiveLeader();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                LiveLeaders = list;
+                throw new ProtocolException("LiveLeaders: null array where the version does not allow null");
             }
+            var list = new List<LeaderAndIsrLiveLeader>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var item = new LeaderAndIsrLiveLeader();
+                item.Read(ref reader, version);
+                list.Add(item);
+            }
+            LiveLeaders = list;
         }
         if (version >= 4)
         {
@@ -799,45 +496,19 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         }
         if (version >= 2)
         {
-            if (version >= 4)
             {
-                {
-                    writer.WriteCompactArrayCount(TopicStates.Count);
-                    foreach (var item in TopicStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(TopicStates.Count);
-                    foreach (var item in TopicStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-        }
-        if (version >= 4)
-        {
-            {
-                writer.WriteCompactArrayCount(LiveLeaders.Count);
-                foreach (var item in LiveLeaders)
+                writer.WriteArrayCount(TopicStates.Count, version >= 4);
+                foreach (var item in TopicStates)
                 {
                     item.Write(ref writer, version);
                 }
             }
         }
-        else
         {
+            writer.WriteArrayCount(LiveLeaders.Count, version >= 4);
+            foreach (var item in LiveLeaders)
             {
-                writer.WriteArrayCount(LiveLeaders.Count);
-                foreach (var item in LiveLeaders)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 4)
@@ -875,45 +546,19 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         }
         if (version >= 2)
         {
-            if (version >= 4)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(TopicStates.Count);
-                    foreach (var item in TopicStates)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in TopicStates)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-        }
-        if (version >= 4)
-        {
-            {
-                size += KafkaEncoding.SizeOfCompactArrayCount(LiveLeaders.Count);
-                foreach (var item in LiveLeaders)
+                size += KafkaEncoding.SizeOfArrayCount(TopicStates.Count, version >= 4);
+                foreach (var item in TopicStates)
                 {
                     size += item.Size(version);
                 }
             }
         }
-        else
         {
+            size += KafkaEncoding.SizeOfArrayCount(LiveLeaders.Count, version >= 4);
+            foreach (var item in LiveLeaders)
             {
-                size += 4;
-                foreach (var item in LiveLeaders)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 4)

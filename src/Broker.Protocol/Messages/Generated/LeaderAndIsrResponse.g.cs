@@ -93,14 +93,7 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         {
             if (version <= 4)
             {
-                if (version == 4)
-                {
-                    TopicName = reader.ReadCompactString();
-                }
-                else
-                {
-                    TopicName = reader.ReadString();
-                }
+                TopicName = reader.ReadString(version == 4);
             }
             PartitionIndex = reader.ReadInt32();
             ErrorCode = reader.ReadInt16();
@@ -114,14 +107,7 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         {
             if (version <= 4)
             {
-                if (version == 4)
-                {
-                    writer.WriteCompactString(TopicName);
-                }
-                else
-                {
-                    writer.WriteString(TopicName);
-                }
+                writer.WriteString(TopicName, version == 4);
             }
             writer.WriteInt32(PartitionIndex);
             writer.WriteInt16(ErrorCode);
@@ -136,14 +122,7 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
             var size = 0;
             if (version <= 4)
             {
-                if (version == 4)
-                {
-                    size += KafkaEncoding.SizeOfCompactString(TopicName);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfString(TopicName);
-                }
+                size += KafkaEncoding.SizeOfString(TopicName, version == 4);
             }
             size += 4;
             size += 2;
@@ -166,41 +145,20 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         if (version <= 4)
         {
-            if (version == 4)
             {
+                var count = reader.ReadArrayCount(version == 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
-                    }
-                    var list = new List<LeaderAndIsrPartitionError>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrPartitionError();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionErrors = list;
+                    throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<LeaderAndIsrPartitionError>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
-                    }
-                    var list = new List<LeaderAndIsrPartitionError>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new LeaderAndIsrPartitionError();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionErrors = list;
+                    var item = new LeaderAndIsrPartitionError();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionErrors = list;
             }
         }
         if (version >= 5)
@@ -232,24 +190,11 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         writer.WriteInt16(ErrorCode);
         if (version <= 4)
         {
-            if (version == 4)
             {
+                writer.WriteArrayCount(PartitionErrors.Count, version == 4);
+                foreach (var item in PartitionErrors)
                 {
-                    writer.WriteCompactArrayCount(PartitionErrors.Count);
-                    foreach (var item in PartitionErrors)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionErrors.Count);
-                    foreach (var item in PartitionErrors)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -275,24 +220,11 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         size += 2;
         if (version <= 4)
         {
-            if (version == 4)
             {
+                size += KafkaEncoding.SizeOfArrayCount(PartitionErrors.Count, version == 4);
+                foreach (var item in PartitionErrors)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionErrors.Count);
-                    foreach (var item in PartitionErrors)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in PartitionErrors)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

@@ -29,22 +29,8 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 4)
-            {
-                MemberId = reader.ReadCompactString();
-            }
-            else
-            {
-                MemberId = reader.ReadString();
-            }
-            if (version >= 4)
-            {
-                GroupInstanceId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                GroupInstanceId = reader.ReadNullableString();
-            }
+            MemberId = reader.ReadString(version >= 4);
+            GroupInstanceId = reader.ReadNullableString(version >= 4);
             if (version == 5)
             {
                 Reason = reader.ReadCompactNullableString();
@@ -57,22 +43,8 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 4)
-            {
-                writer.WriteCompactString(MemberId);
-            }
-            else
-            {
-                writer.WriteString(MemberId);
-            }
-            if (version >= 4)
-            {
-                writer.WriteCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                writer.WriteNullableString(GroupInstanceId);
-            }
+            writer.WriteString(MemberId, version >= 4);
+            writer.WriteNullableString(GroupInstanceId, version >= 4);
             if (version == 5)
             {
                 writer.WriteCompactNullableString(Reason);
@@ -86,22 +58,8 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(MemberId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(MemberId);
-            }
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-            }
+            size += KafkaEncoding.SizeOfString(MemberId, version >= 4);
+            size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version >= 4);
             if (version == 5)
             {
                 size += KafkaEncoding.SizeOfCompactNullableString(Reason);
@@ -122,55 +80,27 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 4)
-        {
-            GroupId = reader.ReadCompactString();
-        }
-        else
-        {
-            GroupId = reader.ReadString();
-        }
+        GroupId = reader.ReadString(version >= 4);
         if (version <= 2)
         {
             MemberId = reader.ReadString();
         }
         if (version >= 3)
         {
-            if (version >= 4)
             {
+                var count = reader.ReadArrayCount(version >= 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Members: null array where the version does not allow null");
-                    }
-                    var list = new List<MemberIdentity>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MemberIdentity();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    throw new ProtocolException("Members: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<MemberIdentity>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Members: null array where the version does not allow null");
-                    }
-                    var list = new List<MemberIdentity>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MemberIdentity();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    var item = new MemberIdentity();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Members = list;
             }
         }
         if (version >= 4)
@@ -181,38 +111,18 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 4)
-        {
-            writer.WriteCompactString(GroupId);
-        }
-        else
-        {
-            writer.WriteString(GroupId);
-        }
+        writer.WriteString(GroupId, version >= 4);
         if (version <= 2)
         {
             writer.WriteString(MemberId);
         }
         if (version >= 3)
         {
-            if (version >= 4)
             {
+                writer.WriteArrayCount(Members.Count, version >= 4);
+                foreach (var item in Members)
                 {
-                    writer.WriteCompactArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -225,38 +135,18 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 4)
-        {
-            size += KafkaEncoding.SizeOfCompactString(GroupId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(GroupId);
-        }
+        size += KafkaEncoding.SizeOfString(GroupId, version >= 4);
         if (version <= 2)
         {
             size += KafkaEncoding.SizeOfString(MemberId);
         }
         if (version >= 3)
         {
-            if (version >= 4)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Members.Count, version >= 4);
+                foreach (var item in Members)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Members)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

@@ -29,22 +29,8 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 4)
-            {
-                MemberId = reader.ReadCompactString();
-            }
-            else
-            {
-                MemberId = reader.ReadString();
-            }
-            if (version >= 4)
-            {
-                GroupInstanceId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                GroupInstanceId = reader.ReadNullableString();
-            }
+            MemberId = reader.ReadString(version >= 4);
+            GroupInstanceId = reader.ReadNullableString(version >= 4);
             ErrorCode = reader.ReadInt16();
             if (version >= 4)
             {
@@ -54,22 +40,8 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 4)
-            {
-                writer.WriteCompactString(MemberId);
-            }
-            else
-            {
-                writer.WriteString(MemberId);
-            }
-            if (version >= 4)
-            {
-                writer.WriteCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                writer.WriteNullableString(GroupInstanceId);
-            }
+            writer.WriteString(MemberId, version >= 4);
+            writer.WriteNullableString(GroupInstanceId, version >= 4);
             writer.WriteInt16(ErrorCode);
             if (version >= 4)
             {
@@ -80,22 +52,8 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(MemberId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(MemberId);
-            }
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-            }
+            size += KafkaEncoding.SizeOfString(MemberId, version >= 4);
+            size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version >= 4);
             size += 2;
             if (version >= 4)
             {
@@ -120,41 +78,20 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         if (version >= 3)
         {
-            if (version >= 4)
             {
+                var count = reader.ReadArrayCount(version >= 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Members: null array where the version does not allow null");
-                    }
-                    var list = new List<MemberResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MemberResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    throw new ProtocolException("Members: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<MemberResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Members: null array where the version does not allow null");
-                    }
-                    var list = new List<MemberResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MemberResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Members = list;
+                    var item = new MemberResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Members = list;
             }
         }
         if (version >= 4)
@@ -172,24 +109,11 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         writer.WriteInt16(ErrorCode);
         if (version >= 3)
         {
-            if (version >= 4)
             {
+                writer.WriteArrayCount(Members.Count, version >= 4);
+                foreach (var item in Members)
                 {
-                    writer.WriteCompactArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -209,24 +133,11 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         size += 2;
         if (version >= 3)
         {
-            if (version >= 4)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Members.Count, version >= 4);
+                foreach (var item in Members)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Members.Count);
-                    foreach (var item in Members)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Members)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

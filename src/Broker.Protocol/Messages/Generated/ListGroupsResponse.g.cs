@@ -31,22 +31,8 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 3)
-            {
-                GroupId = reader.ReadCompactString();
-            }
-            else
-            {
-                GroupId = reader.ReadString();
-            }
-            if (version >= 3)
-            {
-                ProtocolType = reader.ReadCompactString();
-            }
-            else
-            {
-                ProtocolType = reader.ReadString();
-            }
+            GroupId = reader.ReadString(version >= 3);
+            ProtocolType = reader.ReadString(version >= 3);
             if (version >= 4)
             {
                 GroupState = reader.ReadCompactString();
@@ -63,22 +49,8 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 3)
-            {
-                writer.WriteCompactString(GroupId);
-            }
-            else
-            {
-                writer.WriteString(GroupId);
-            }
-            if (version >= 3)
-            {
-                writer.WriteCompactString(ProtocolType);
-            }
-            else
-            {
-                writer.WriteString(ProtocolType);
-            }
+            writer.WriteString(GroupId, version >= 3);
+            writer.WriteString(ProtocolType, version >= 3);
             if (version >= 4)
             {
                 writer.WriteCompactString(GroupState);
@@ -96,22 +68,8 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 3)
-            {
-                size += KafkaEncoding.SizeOfCompactString(GroupId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(GroupId);
-            }
-            if (version >= 3)
-            {
-                size += KafkaEncoding.SizeOfCompactString(ProtocolType);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(ProtocolType);
-            }
+            size += KafkaEncoding.SizeOfString(GroupId, version >= 3);
+            size += KafkaEncoding.SizeOfString(ProtocolType, version >= 3);
             if (version >= 4)
             {
                 size += KafkaEncoding.SizeOfCompactString(GroupState);
@@ -142,41 +100,20 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
             ThrottleTimeMs = reader.ReadInt32();
         }
         ErrorCode = reader.ReadInt16();
-        if (version >= 3)
         {
+            var count = reader.ReadArrayCount(version >= 3, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Groups: null array where the version does not allow null");
-                }
-                var list = new List<ListedGroup>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ListedGroup();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Groups = list;
+                throw new ProtocolException("Groups: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<ListedGroup>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Groups: null array where the version does not allow null");
-                }
-                var list = new List<ListedGroup>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ListedGroup();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Groups = list;
+                var item = new ListedGroup();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Groups = list;
         }
         if (version >= 3)
         {
@@ -191,24 +128,11 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
             writer.WriteInt32(ThrottleTimeMs);
         }
         writer.WriteInt16(ErrorCode);
-        if (version >= 3)
         {
+            writer.WriteArrayCount(Groups.Count, version >= 3);
+            foreach (var item in Groups)
             {
-                writer.WriteCompactArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 3)
@@ -225,24 +149,11 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
             size += 4;
         }
         size += 2;
-        if (version >= 3)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Groups.Count, version >= 3);
+            foreach (var item in Groups)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Groups.Count);
-                foreach (var item in Groups)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Groups)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 3)

@@ -25,49 +25,21 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 6)
+            Name = reader.ReadString(version >= 6);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 6)
-            {
+                var count = reader.ReadArrayCount(version >= 6, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<ListOffsetsPartitionResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ListOffsetsPartitionResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<ListOffsetsPartitionResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<ListOffsetsPartitionResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new ListOffsetsPartitionResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new ListOffsetsPartitionResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 6)
             {
@@ -77,32 +49,12 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 6)
+            writer.WriteString(Name, version >= 6);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 6)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 6);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 6)
@@ -114,32 +66,12 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 6)
+            size += KafkaEncoding.SizeOfString(Name, version >= 6);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 6)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 6);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 6)
@@ -248,8 +180,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
             if (version <= 0)
             {
                 {
-                    size += 4;
-                    size += OldStyleOffsets.Count * 8;
+                    size += 4 + OldStyleOffsets.Count * 8;
                 }
             }
             if (version >= 1)
@@ -287,41 +218,20 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        if (version >= 6)
         {
+            var count = reader.ReadArrayCount(version >= 6, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<ListOffsetsTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ListOffsetsTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<ListOffsetsTopicResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<ListOffsetsTopicResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new ListOffsetsTopicResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new ListOffsetsTopicResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 6)
         {
@@ -335,24 +245,11 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        if (version >= 6)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 6);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 6)
@@ -368,24 +265,11 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         {
             size += 4;
         }
-        if (version >= 6)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 6);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 6)

@@ -60,8 +60,7 @@ public sealed partial class ListPartitionReassignmentsRequest : IKafkaMessage
             var size = 0;
             size += KafkaEncoding.SizeOfCompactString(Name);
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIndexes.Count);
-                size += PartitionIndexes.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIndexes.Count) + PartitionIndexes.Count * 4;
             }
             size += 1;
             return size;

@@ -170,16 +170,13 @@ public sealed partial class ListPartitionReassignmentsResponse : IKafkaMessage
             var size = 0;
             size += 4;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count);
-                size += Replicas.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count) + Replicas.Count * 4;
             }
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(AddingReplicas.Count);
-                size += AddingReplicas.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(AddingReplicas.Count) + AddingReplicas.Count * 4;
             }
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(RemovingReplicas.Count);
-                size += RemovingReplicas.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(RemovingReplicas.Count) + RemovingReplicas.Count * 4;
             }
             size += 1;
             return size;

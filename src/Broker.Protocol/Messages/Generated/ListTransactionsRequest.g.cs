@@ -87,8 +87,7 @@ public sealed partial class ListTransactionsRequest : IKafkaMessage
             }
         }
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(ProducerIdFilters.Count);
-            size += ProducerIdFilters.Count * 8;
+            size += KafkaEncoding.SizeOfCompactArrayCount(ProducerIdFilters.Count) + ProducerIdFilters.Count * 8;
         }
         if (version == 1)
         {

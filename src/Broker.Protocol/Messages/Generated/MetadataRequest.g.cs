@@ -33,20 +33,13 @@ public sealed partial class MetadataRequest : IKafkaMessage
             {
                 TopicId = reader.ReadUuid();
             }
-            if (version >= 9)
+            if (version >= 10)
             {
-                if (version >= 10)
-                {
-                    Name = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    Name = reader.ReadCompactString();
-                }
+                Name = reader.ReadCompactNullableString();
             }
             else
             {
-                Name = reader.ReadString();
+                Name = reader.ReadString(version == 9);
             }
             if (version >= 9)
             {
@@ -60,20 +53,13 @@ public sealed partial class MetadataRequest : IKafkaMessage
             {
                 writer.WriteUuid(TopicId);
             }
-            if (version >= 9)
+            if (version >= 10)
             {
-                if (version >= 10)
-                {
-                    writer.WriteCompactNullableString(Name);
-                }
-                else
-                {
-                    writer.WriteCompactString((Name ?? throw MessageErrors.NullField("Name", version)));
-                }
+                writer.WriteCompactNullableString(Name);
             }
             else
             {
-                writer.WriteString((Name ?? throw MessageErrors.NullField("Name", version)));
+                writer.WriteString((Name ?? throw MessageErrors.NullField("Name", version)), version == 9);
             }
             if (version >= 9)
             {
@@ -88,20 +74,13 @@ public sealed partial class MetadataRequest : IKafkaMessage
             {
                 size += 16;
             }
-            if (version >= 9)
+            if (version >= 10)
             {
-                if (version >= 10)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(Name);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfCompactString((Name ?? throw MessageErrors.NullField("Name", version)));
-                }
+                size += KafkaEncoding.SizeOfCompactNullableString(Name);
             }
             else
             {
-                size += KafkaEncoding.SizeOfString((Name ?? throw MessageErrors.NullField("Name", version)));
+                size += KafkaEncoding.SizeOfString((Name ?? throw MessageErrors.NullField("Name", version)), version == 9);
             }
             if (version >= 9)
             {
@@ -118,10 +97,10 @@ public sealed partial class MetadataRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 9)
+        if (version >= 1)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadArrayCount(version >= 9, 1);
                 if (count < 0)
                 {
                     Topics = null;
@@ -141,44 +120,20 @@ public sealed partial class MetadataRequest : IKafkaMessage
         }
         else
         {
-            if (version >= 1)
             {
+                var count = reader.ReadArrayCount(1);
+                if (count < 0)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        Topics = null;
-                    }
-                    else
-                    {
-                        var list = new List<MetadataRequestTopic>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new MetadataRequestTopic();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Topics = list;
-                    }
+                    throw new ProtocolException("Topics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<MetadataRequestTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<MetadataRequestTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MetadataRequestTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new MetadataRequestTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
         }
         if (version >= 4)
@@ -201,15 +156,15 @@ public sealed partial class MetadataRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 9)
+        if (version >= 1)
         {
             if (Topics is null)
             {
-                writer.WriteCompactArrayCount(-1);
+                writer.WriteArrayCount(-1, version >= 9);
             }
             else
             {
-                writer.WriteCompactArrayCount(Topics.Count);
+                writer.WriteArrayCount(Topics.Count, version >= 9);
                 foreach (var item in Topics)
                 {
                     item.Write(ref writer, version);
@@ -218,34 +173,16 @@ public sealed partial class MetadataRequest : IKafkaMessage
         }
         else
         {
-            if (version >= 1)
+            if (Topics is null)
             {
-                if (Topics is null)
-                {
-                    writer.WriteArrayCount(-1);
-                }
-                else
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
+                throw MessageErrors.NullField("Topics", version);
             }
             else
             {
-                if (Topics is null)
+                writer.WriteArrayCount(Topics.Count);
+                foreach (var item in Topics)
                 {
-                    throw MessageErrors.NullField("Topics", version);
-                }
-                else
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -270,15 +207,15 @@ public sealed partial class MetadataRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 9)
+        if (version >= 1)
         {
             if (Topics is null)
             {
-                size += 1;
+                size += (version >= 9 ? 1 : 4);
             }
             else
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
+                size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 9);
                 foreach (var item in Topics)
                 {
                     size += item.Size(version);
@@ -287,34 +224,16 @@ public sealed partial class MetadataRequest : IKafkaMessage
         }
         else
         {
-            if (version >= 1)
+            if (Topics is null)
             {
-                if (Topics is null)
-                {
-                    size += 4;
-                }
-                else
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
+                throw MessageErrors.NullField("Topics", version);
             }
             else
             {
-                if (Topics is null)
+                size += 4;
+                foreach (var item in Topics)
                 {
-                    throw MessageErrors.NullField("Topics", version);
-                }
-                else
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

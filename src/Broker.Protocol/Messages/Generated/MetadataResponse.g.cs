@@ -38,25 +38,11 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             NodeId = reader.ReadInt32();
-            if (version >= 9)
-            {
-                Host = reader.ReadCompactString();
-            }
-            else
-            {
-                Host = reader.ReadString();
-            }
+            Host = reader.ReadString(version >= 9);
             Port = reader.ReadInt32();
             if (version >= 1)
             {
-                if (version >= 9)
-                {
-                    Rack = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    Rack = reader.ReadNullableString();
-                }
+                Rack = reader.ReadNullableString(version >= 9);
             }
             if (version >= 9)
             {
@@ -67,25 +53,11 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt32(NodeId);
-            if (version >= 9)
-            {
-                writer.WriteCompactString(Host);
-            }
-            else
-            {
-                writer.WriteString(Host);
-            }
+            writer.WriteString(Host, version >= 9);
             writer.WriteInt32(Port);
             if (version >= 1)
             {
-                if (version >= 9)
-                {
-                    writer.WriteCompactNullableString(Rack);
-                }
-                else
-                {
-                    writer.WriteNullableString(Rack);
-                }
+                writer.WriteNullableString(Rack, version >= 9);
             }
             if (version >= 9)
             {
@@ -97,25 +69,11 @@ public sealed partial class MetadataResponse : IKafkaMessage
         {
             var size = 0;
             size += 4;
-            if (version >= 9)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Host);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Host);
-            }
+            size += KafkaEncoding.SizeOfString(Host, version >= 9);
             size += 4;
             if (version >= 1)
             {
-                if (version >= 9)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(Rack);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(Rack);
-                }
+                size += KafkaEncoding.SizeOfNullableString(Rack, version >= 9);
             }
             if (version >= 9)
             {
@@ -150,20 +108,13 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ErrorCode = reader.ReadInt16();
-            if (version >= 9)
+            if (version == 12)
             {
-                if (version == 12)
-                {
-                    Name = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    Name = reader.ReadCompactString();
-                }
+                Name = reader.ReadCompactNullableString();
             }
             else
             {
-                Name = reader.ReadString();
+                Name = reader.ReadString(version >= 9);
             }
             if (version >= 10)
             {
@@ -173,41 +124,20 @@ public sealed partial class MetadataResponse : IKafkaMessage
             {
                 IsInternal = reader.ReadBool();
             }
-            if (version >= 9)
             {
+                var count = reader.ReadArrayCount(version >= 9, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<MetadataResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MetadataResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<MetadataResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<MetadataResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new MetadataResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new MetadataResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 8)
             {
@@ -222,20 +152,13 @@ public sealed partial class MetadataResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt16(ErrorCode);
-            if (version >= 9)
+            if (version == 12)
             {
-                if (version == 12)
-                {
-                    writer.WriteCompactNullableString(Name);
-                }
-                else
-                {
-                    writer.WriteCompactString((Name ?? throw MessageErrors.NullField("Name", version)));
-                }
+                writer.WriteCompactNullableString(Name);
             }
             else
             {
-                writer.WriteString((Name ?? throw MessageErrors.NullField("Name", version)));
+                writer.WriteString((Name ?? throw MessageErrors.NullField("Name", version)), version >= 9);
             }
             if (version >= 10)
             {
@@ -245,24 +168,11 @@ public sealed partial class MetadataResponse : IKafkaMessage
             {
                 writer.WriteBool(IsInternal);
             }
-            if (version >= 9)
             {
+                writer.WriteArrayCount(Partitions.Count, version >= 9);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 8)
@@ -279,20 +189,13 @@ public sealed partial class MetadataResponse : IKafkaMessage
         {
             var size = 0;
             size += 2;
-            if (version >= 9)
+            if (version == 12)
             {
-                if (version == 12)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(Name);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfCompactString((Name ?? throw MessageErrors.NullField("Name", version)));
-                }
+                size += KafkaEncoding.SizeOfCompactNullableString(Name);
             }
             else
             {
-                size += KafkaEncoding.SizeOfString((Name ?? throw MessageErrors.NullField("Name", version)));
+                size += KafkaEncoding.SizeOfString((Name ?? throw MessageErrors.NullField("Name", version)), version >= 9);
             }
             if (version >= 10)
             {
@@ -302,24 +205,11 @@ public sealed partial class MetadataResponse : IKafkaMessage
             {
                 size += 1;
             }
-            if (version >= 9)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 9);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 8)
@@ -369,103 +259,46 @@ public sealed partial class MetadataResponse : IKafkaMessage
             {
                 LeaderEpoch = reader.ReadInt32();
             }
-            if (version >= 9)
             {
+                var count = reader.ReadArrayCount(version >= 9, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ReplicaNodes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    ReplicaNodes = list;
+                    throw new ProtocolException("ReplicaNodes: null array where the version does not allow null");
                 }
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    list.Add(reader.ReadInt32());
+                }
+                ReplicaNodes = list;
             }
-            else
             {
+                var count = reader.ReadArrayCount(version >= 9, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("ReplicaNodes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    ReplicaNodes = list;
+                    throw new ProtocolException("IsrNodes: null array where the version does not allow null");
                 }
-            }
-            if (version >= 9)
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("IsrNodes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    IsrNodes = list;
+                    list.Add(reader.ReadInt32());
                 }
-            }
-            else
-            {
-                {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("IsrNodes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    IsrNodes = list;
-                }
+                IsrNodes = list;
             }
             if (version >= 5)
             {
-                if (version >= 9)
                 {
+                    var count = reader.ReadArrayCount(version >= 9, 4);
+                    if (count < 0)
                     {
-                        var count = reader.ReadCompactArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("OfflineReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        OfflineReplicas = list;
+                        throw new ProtocolException("OfflineReplicas: null array where the version does not allow null");
                     }
-                }
-                else
-                {
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var count = reader.ReadArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("OfflineReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        OfflineReplicas = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    OfflineReplicas = list;
                 }
             }
             if (version >= 9)
@@ -483,66 +316,27 @@ public sealed partial class MetadataResponse : IKafkaMessage
             {
                 writer.WriteInt32(LeaderEpoch);
             }
-            if (version >= 9)
             {
+                writer.WriteArrayCount(ReplicaNodes.Count, version >= 9);
+                foreach (var item in ReplicaNodes)
                 {
-                    writer.WriteCompactArrayCount(ReplicaNodes.Count);
-                    foreach (var item in ReplicaNodes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
-            else
             {
+                writer.WriteArrayCount(IsrNodes.Count, version >= 9);
+                foreach (var item in IsrNodes)
                 {
-                    writer.WriteArrayCount(ReplicaNodes.Count);
-                    foreach (var item in ReplicaNodes)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            if (version >= 9)
-            {
-                {
-                    writer.WriteCompactArrayCount(IsrNodes.Count);
-                    foreach (var item in IsrNodes)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(IsrNodes.Count);
-                    foreach (var item in IsrNodes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 5)
             {
-                if (version >= 9)
                 {
+                    writer.WriteArrayCount(OfflineReplicas.Count, version >= 9);
+                    foreach (var item in OfflineReplicas)
                     {
-                        writer.WriteCompactArrayCount(OfflineReplicas.Count);
-                        foreach (var item in OfflineReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        writer.WriteArrayCount(OfflineReplicas.Count);
-                        foreach (var item in OfflineReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
+                        writer.WriteInt32(item);
                     }
                 }
             }
@@ -562,49 +356,16 @@ public sealed partial class MetadataResponse : IKafkaMessage
             {
                 size += 4;
             }
-            if (version >= 9)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(ReplicaNodes.Count);
-                    size += ReplicaNodes.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(ReplicaNodes.Count, version >= 9) + ReplicaNodes.Count * 4;
             }
-            else
             {
-                {
-                    size += 4;
-                    size += ReplicaNodes.Count * 4;
-                }
-            }
-            if (version >= 9)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(IsrNodes.Count);
-                    size += IsrNodes.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += IsrNodes.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(IsrNodes.Count, version >= 9) + IsrNodes.Count * 4;
             }
             if (version >= 5)
             {
-                if (version >= 9)
                 {
-                    {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(OfflineReplicas.Count);
-                        size += OfflineReplicas.Count * 4;
-                    }
-                }
-                else
-                {
-                    {
-                        size += 4;
-                        size += OfflineReplicas.Count * 4;
-                    }
+                    size += KafkaEncoding.SizeOfArrayCount(OfflineReplicas.Count, version >= 9) + OfflineReplicas.Count * 4;
                 }
             }
             if (version >= 9)
@@ -631,92 +392,43 @@ public sealed partial class MetadataResponse : IKafkaMessage
         {
             ThrottleTimeMs = reader.ReadInt32();
         }
-        if (version >= 9)
         {
+            var count = reader.ReadArrayCount(version >= 9, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Brokers: null array where the version does not allow null");
-                }
-                var list = new List<MetadataResponseBroker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MetadataResponseBroker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Brokers = list;
+                throw new ProtocolException("Brokers: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<MetadataResponseBroker>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Brokers: null array where the version does not allow null");
-                }
-                var list = new List<MetadataResponseBroker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MetadataResponseBroker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Brokers = list;
+                var item = new MetadataResponseBroker();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Brokers = list;
         }
         if (version >= 2)
         {
-            if (version >= 9)
-            {
-                ClusterId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                ClusterId = reader.ReadNullableString();
-            }
+            ClusterId = reader.ReadNullableString(version >= 9);
         }
         if (version >= 1)
         {
             ControllerId = reader.ReadInt32();
         }
-        if (version >= 9)
         {
+            var count = reader.ReadArrayCount(version >= 9, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<MetadataResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MetadataResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<MetadataResponseTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<MetadataResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new MetadataResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new MetadataResponseTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 8 && version <= 10)
         {
@@ -734,59 +446,26 @@ public sealed partial class MetadataResponse : IKafkaMessage
         {
             writer.WriteInt32(ThrottleTimeMs);
         }
-        if (version >= 9)
         {
+            writer.WriteArrayCount(Brokers.Count, version >= 9);
+            foreach (var item in Brokers)
             {
-                writer.WriteCompactArrayCount(Brokers.Count);
-                foreach (var item in Brokers)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Brokers.Count);
-                foreach (var item in Brokers)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
         {
-            if (version >= 9)
-            {
-                writer.WriteCompactNullableString(ClusterId);
-            }
-            else
-            {
-                writer.WriteNullableString(ClusterId);
-            }
+            writer.WriteNullableString(ClusterId, version >= 9);
         }
         if (version >= 1)
         {
             writer.WriteInt32(ControllerId);
         }
-        if (version >= 9)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 9);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 8 && version <= 10)
@@ -806,59 +485,26 @@ public sealed partial class MetadataResponse : IKafkaMessage
         {
             size += 4;
         }
-        if (version >= 9)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Brokers.Count, version >= 9);
+            foreach (var item in Brokers)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Brokers.Count);
-                foreach (var item in Brokers)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Brokers)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)
         {
-            if (version >= 9)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(ClusterId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(ClusterId);
-            }
+            size += KafkaEncoding.SizeOfNullableString(ClusterId, version >= 9);
         }
         if (version >= 1)
         {
             size += 4;
         }
-        if (version >= 9)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 9);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 8 && version <= 10)

@@ -33,49 +33,21 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 8)
+            Name = reader.ReadString(version >= 8);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 8)
-            {
+                var count = reader.ReadArrayCount(version >= 8, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetCommitRequestPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetCommitRequestPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<OffsetCommitRequestPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetCommitRequestPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetCommitRequestPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetCommitRequestPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 8)
             {
@@ -85,32 +57,12 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 8)
+            writer.WriteString(Name, version >= 8);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 8)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 8);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 8)
@@ -122,32 +74,12 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 8)
+            size += KafkaEncoding.SizeOfString(Name, version >= 8);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 8)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 8);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 8)
@@ -188,14 +120,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
             {
                 CommitTimestamp = reader.ReadInt64();
             }
-            if (version >= 8)
-            {
-                CommittedMetadata = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                CommittedMetadata = reader.ReadNullableString();
-            }
+            CommittedMetadata = reader.ReadNullableString(version >= 8);
             if (version >= 8)
             {
                 reader.SkipTaggedFields();
@@ -214,14 +139,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
             {
                 writer.WriteInt64(CommitTimestamp);
             }
-            if (version >= 8)
-            {
-                writer.WriteCompactNullableString(CommittedMetadata);
-            }
-            else
-            {
-                writer.WriteNullableString(CommittedMetadata);
-            }
+            writer.WriteNullableString(CommittedMetadata, version >= 8);
             if (version >= 8)
             {
                 writer.WriteEmptyTaggedFields();
@@ -241,14 +159,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
             {
                 size += 8;
             }
-            if (version >= 8)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(CommittedMetadata);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(CommittedMetadata);
-            }
+            size += KafkaEncoding.SizeOfNullableString(CommittedMetadata, version >= 8);
             if (version >= 8)
             {
                 size += 1;
@@ -267,79 +178,37 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 8)
-        {
-            GroupId = reader.ReadCompactString();
-        }
-        else
-        {
-            GroupId = reader.ReadString();
-        }
+        GroupId = reader.ReadString(version >= 8);
         if (version >= 1)
         {
             GenerationIdOrMemberEpoch = reader.ReadInt32();
         }
         if (version >= 1)
         {
-            if (version >= 8)
-            {
-                MemberId = reader.ReadCompactString();
-            }
-            else
-            {
-                MemberId = reader.ReadString();
-            }
+            MemberId = reader.ReadString(version >= 8);
         }
         if (version >= 7)
         {
-            if (version >= 8)
-            {
-                GroupInstanceId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                GroupInstanceId = reader.ReadNullableString();
-            }
+            GroupInstanceId = reader.ReadNullableString(version >= 8);
         }
         if (version >= 2 && version <= 4)
         {
             RetentionTimeMs = reader.ReadInt64();
         }
-        if (version >= 8)
         {
+            var count = reader.ReadArrayCount(version >= 8, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<OffsetCommitRequestTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetCommitRequestTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<OffsetCommitRequestTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<OffsetCommitRequestTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetCommitRequestTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetCommitRequestTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 8)
         {
@@ -349,62 +218,28 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 8)
-        {
-            writer.WriteCompactString(GroupId);
-        }
-        else
-        {
-            writer.WriteString(GroupId);
-        }
+        writer.WriteString(GroupId, version >= 8);
         if (version >= 1)
         {
             writer.WriteInt32(GenerationIdOrMemberEpoch);
         }
         if (version >= 1)
         {
-            if (version >= 8)
-            {
-                writer.WriteCompactString(MemberId);
-            }
-            else
-            {
-                writer.WriteString(MemberId);
-            }
+            writer.WriteString(MemberId, version >= 8);
         }
         if (version >= 7)
         {
-            if (version >= 8)
-            {
-                writer.WriteCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                writer.WriteNullableString(GroupInstanceId);
-            }
+            writer.WriteNullableString(GroupInstanceId, version >= 8);
         }
         if (version >= 2 && version <= 4)
         {
             writer.WriteInt64(RetentionTimeMs);
         }
-        if (version >= 8)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 8);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 8)
@@ -416,62 +251,28 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 8)
-        {
-            size += KafkaEncoding.SizeOfCompactString(GroupId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(GroupId);
-        }
+        size += KafkaEncoding.SizeOfString(GroupId, version >= 8);
         if (version >= 1)
         {
             size += 4;
         }
         if (version >= 1)
         {
-            if (version >= 8)
-            {
-                size += KafkaEncoding.SizeOfCompactString(MemberId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(MemberId);
-            }
+            size += KafkaEncoding.SizeOfString(MemberId, version >= 8);
         }
         if (version >= 7)
         {
-            if (version >= 8)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-            }
+            size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version >= 8);
         }
         if (version >= 2 && version <= 4)
         {
             size += 8;
         }
-        if (version >= 8)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 8);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 8)

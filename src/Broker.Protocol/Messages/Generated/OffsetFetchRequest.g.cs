@@ -29,45 +29,19 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 6)
+            Name = reader.ReadString(version >= 6);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 6)
-            {
+                var count = reader.ReadArrayCount(version >= 6, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                PartitionIndexes = list;
             }
             if (version >= 6)
             {
@@ -77,32 +51,12 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 6)
+            writer.WriteString(Name, version >= 6);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 6)
-            {
+                writer.WriteArrayCount(PartitionIndexes.Count, version >= 6);
+                foreach (var item in PartitionIndexes)
                 {
-                    writer.WriteCompactArrayCount(PartitionIndexes.Count);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionIndexes.Count);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 6)
@@ -114,27 +68,9 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 6)
+            size += KafkaEncoding.SizeOfString(Name, version >= 6);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 6)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIndexes.Count);
-                    size += PartitionIndexes.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += PartitionIndexes.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(PartitionIndexes.Count, version >= 6) + PartitionIndexes.Count * 4;
             }
             if (version >= 6)
             {
@@ -298,8 +234,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             var size = 0;
             size += KafkaEncoding.SizeOfCompactString(Name);
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIndexes.Count);
-                size += PartitionIndexes.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIndexes.Count) + PartitionIndexes.Count * 4;
             }
             size += 1;
             return size;
@@ -315,21 +250,14 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
     {
         if (version <= 7)
         {
-            if (version >= 6)
-            {
-                GroupId = reader.ReadCompactString();
-            }
-            else
-            {
-                GroupId = reader.ReadString();
-            }
+            GroupId = reader.ReadString(version >= 6);
         }
         if (version <= 7)
         {
-            if (version >= 6)
+            if (version >= 2)
             {
                 {
-                    var count = reader.ReadCompactArrayCount(1);
+                    var count = reader.ReadArrayCount(version >= 6, 1);
                     if (count < 0)
                     {
                         Topics = null;
@@ -349,44 +277,20 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             }
             else
             {
-                if (version >= 2)
                 {
+                    var count = reader.ReadArrayCount(1);
+                    if (count < 0)
                     {
-                        var count = reader.ReadArrayCount(1);
-                        if (count < 0)
-                        {
-                            Topics = null;
-                        }
-                        else
-                        {
-                            var list = new List<OffsetFetchRequestTopic>(count);
-                            for (var i = 0; i < count; i++)
-                            {
-                                var item = new OffsetFetchRequestTopic();
-                                item.Read(ref reader, version);
-                                list.Add(item);
-                            }
-                            Topics = list;
-                        }
+                        throw new ProtocolException("Topics: null array where the version does not allow null");
                     }
-                }
-                else
-                {
+                    var list = new List<OffsetFetchRequestTopic>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var count = reader.ReadArrayCount(1);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("Topics: null array where the version does not allow null");
-                        }
-                        var list = new List<OffsetFetchRequestTopic>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new OffsetFetchRequestTopic();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Topics = list;
+                        var item = new OffsetFetchRequestTopic();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Topics = list;
                 }
             }
         }
@@ -422,26 +326,19 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
     {
         if (version <= 7)
         {
-            if (version >= 6)
-            {
-                writer.WriteCompactString(GroupId);
-            }
-            else
-            {
-                writer.WriteString(GroupId);
-            }
+            writer.WriteString(GroupId, version >= 6);
         }
         if (version <= 7)
         {
-            if (version >= 6)
+            if (version >= 2)
             {
                 if (Topics is null)
                 {
-                    writer.WriteCompactArrayCount(-1);
+                    writer.WriteArrayCount(-1, version >= 6);
                 }
                 else
                 {
-                    writer.WriteCompactArrayCount(Topics.Count);
+                    writer.WriteArrayCount(Topics.Count, version >= 6);
                     foreach (var item in Topics)
                     {
                         item.Write(ref writer, version);
@@ -450,34 +347,16 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             }
             else
             {
-                if (version >= 2)
+                if (Topics is null)
                 {
-                    if (Topics is null)
-                    {
-                        writer.WriteArrayCount(-1);
-                    }
-                    else
-                    {
-                        writer.WriteArrayCount(Topics.Count);
-                        foreach (var item in Topics)
-                        {
-                            item.Write(ref writer, version);
-                        }
-                    }
+                    throw MessageErrors.NullField("Topics", version);
                 }
                 else
                 {
-                    if (Topics is null)
+                    writer.WriteArrayCount(Topics.Count);
+                    foreach (var item in Topics)
                     {
-                        throw MessageErrors.NullField("Topics", version);
-                    }
-                    else
-                    {
-                        writer.WriteArrayCount(Topics.Count);
-                        foreach (var item in Topics)
-                        {
-                            item.Write(ref writer, version);
-                        }
+                        item.Write(ref writer, version);
                     }
                 }
             }
@@ -507,26 +386,19 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
         var size = 0;
         if (version <= 7)
         {
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactString(GroupId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(GroupId);
-            }
+            size += KafkaEncoding.SizeOfString(GroupId, version >= 6);
         }
         if (version <= 7)
         {
-            if (version >= 6)
+            if (version >= 2)
             {
                 if (Topics is null)
                 {
-                    size += 1;
+                    size += (version >= 6 ? 1 : 4);
                 }
                 else
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
+                    size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 6);
                     foreach (var item in Topics)
                     {
                         size += item.Size(version);
@@ -535,34 +407,16 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             }
             else
             {
-                if (version >= 2)
+                if (Topics is null)
                 {
-                    if (Topics is null)
-                    {
-                        size += 4;
-                    }
-                    else
-                    {
-                        size += 4;
-                        foreach (var item in Topics)
-                        {
-                            size += item.Size(version);
-                        }
-                    }
+                    throw MessageErrors.NullField("Topics", version);
                 }
                 else
                 {
-                    if (Topics is null)
+                    size += 4;
+                    foreach (var item in Topics)
                     {
-                        throw MessageErrors.NullField("Topics", version);
-                    }
-                    else
-                    {
-                        size += 4;
-                        foreach (var item in Topics)
-                        {
-                            size += item.Size(version);
-                        }
+                        size += item.Size(version);
                     }
                 }
             }

@@ -29,49 +29,21 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 6)
+            Name = reader.ReadString(version >= 6);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 6)
-            {
+                var count = reader.ReadArrayCount(version >= 6, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetFetchResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetFetchResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<OffsetFetchResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetFetchResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetFetchResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetFetchResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 6)
             {
@@ -81,32 +53,12 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 6)
+            writer.WriteString(Name, version >= 6);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 6)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 6);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 6)
@@ -118,32 +70,12 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 6)
+            size += KafkaEncoding.SizeOfString(Name, version >= 6);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 6)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 6);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 6)
@@ -180,14 +112,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             {
                 CommittedLeaderEpoch = reader.ReadInt32();
             }
-            if (version >= 6)
-            {
-                Metadata = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                Metadata = reader.ReadNullableString();
-            }
+            Metadata = reader.ReadNullableString(version >= 6);
             ErrorCode = reader.ReadInt16();
             if (version >= 6)
             {
@@ -203,14 +128,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             {
                 writer.WriteInt32(CommittedLeaderEpoch);
             }
-            if (version >= 6)
-            {
-                writer.WriteCompactNullableString(Metadata);
-            }
-            else
-            {
-                writer.WriteNullableString(Metadata);
-            }
+            writer.WriteNullableString(Metadata, version >= 6);
             writer.WriteInt16(ErrorCode);
             if (version >= 6)
             {
@@ -227,14 +145,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
             {
                 size += 4;
             }
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(Metadata);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(Metadata);
-            }
+            size += KafkaEncoding.SizeOfNullableString(Metadata, version >= 6);
             size += 2;
             if (version >= 6)
             {
@@ -444,41 +355,20 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         }
         if (version <= 7)
         {
-            if (version >= 6)
             {
+                var count = reader.ReadArrayCount(version >= 6, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetFetchResponseTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetFetchResponseTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    throw new ProtocolException("Topics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<OffsetFetchResponseTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetFetchResponseTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetFetchResponseTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new OffsetFetchResponseTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
         }
         if (version >= 2 && version <= 7)
@@ -517,24 +407,11 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         }
         if (version <= 7)
         {
-            if (version >= 6)
             {
+                writer.WriteArrayCount(Topics.Count, version >= 6);
+                foreach (var item in Topics)
                 {
-                    writer.WriteCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -567,24 +444,11 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         }
         if (version <= 7)
         {
-            if (version >= 6)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 6);
+                foreach (var item in Topics)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

@@ -25,49 +25,21 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 4)
+            Topic = reader.ReadString(version == 4);
             {
-                Topic = reader.ReadCompactString();
-            }
-            else
-            {
-                Topic = reader.ReadString();
-            }
-            if (version == 4)
-            {
+                var count = reader.ReadArrayCount(version == 4, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetForLeaderPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetForLeaderPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<OffsetForLeaderPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<OffsetForLeaderPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new OffsetForLeaderPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new OffsetForLeaderPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version == 4)
             {
@@ -77,32 +49,12 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 4)
+            writer.WriteString(Topic, version == 4);
             {
-                writer.WriteCompactString(Topic);
-            }
-            else
-            {
-                writer.WriteString(Topic);
-            }
-            if (version == 4)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 4);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 4)
@@ -114,32 +66,12 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 4)
+            size += KafkaEncoding.SizeOfString(Topic, version == 4);
             {
-                size += KafkaEncoding.SizeOfCompactString(Topic);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Topic);
-            }
-            if (version == 4)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 4);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 4)
@@ -221,41 +153,20 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
         {
             ReplicaId = reader.ReadInt32();
         }
-        if (version == 4)
         {
+            var count = reader.ReadArrayCount(version == 4, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<OffsetForLeaderTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetForLeaderTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<OffsetForLeaderTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<OffsetForLeaderTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new OffsetForLeaderTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new OffsetForLeaderTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version == 4)
         {
@@ -269,24 +180,11 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
         {
             writer.WriteInt32(ReplicaId);
         }
-        if (version == 4)
         {
+            writer.WriteArrayCount(Topics.Count, version == 4);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 4)
@@ -302,24 +200,11 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
         {
             size += 4;
         }
-        if (version == 4)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 4);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 4)

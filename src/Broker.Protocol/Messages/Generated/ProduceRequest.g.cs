@@ -29,49 +29,21 @@ public sealed partial class ProduceRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 9)
+            Name = reader.ReadString(version >= 9);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 9)
-            {
+                var count = reader.ReadArrayCount(version >= 9, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionData: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionProduceData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionProduceData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionData = list;
+                    throw new ProtocolException("PartitionData: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<PartitionProduceData>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionData: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionProduceData>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionProduceData();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionData = list;
+                    var item = new PartitionProduceData();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionData = list;
             }
             if (version >= 9)
             {
@@ -81,32 +53,12 @@ public sealed partial class ProduceRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 9)
+            writer.WriteString(Name, version >= 9);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 9)
-            {
+                writer.WriteArrayCount(PartitionData.Count, version >= 9);
+                foreach (var item in PartitionData)
                 {
-                    writer.WriteCompactArrayCount(PartitionData.Count);
-                    foreach (var item in PartitionData)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionData.Count);
-                    foreach (var item in PartitionData)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 9)
@@ -118,32 +70,12 @@ public sealed partial class ProduceRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 9)
+            size += KafkaEncoding.SizeOfString(Name, version >= 9);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 9)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(PartitionData.Count, version >= 9);
+                foreach (var item in PartitionData)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionData.Count);
-                    foreach (var item in PartitionData)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in PartitionData)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 9)
@@ -169,14 +101,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             Index = reader.ReadInt32();
-            if (version >= 9)
-            {
-                Records = reader.ReadCompactNullableBytes();
-            }
-            else
-            {
-                Records = reader.ReadNullableBytes();
-            }
+            Records = reader.ReadNullableBytes(version >= 9);
             if (version >= 9)
             {
                 reader.SkipTaggedFields();
@@ -186,14 +111,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt32(Index);
-            if (version >= 9)
-            {
-                writer.WriteCompactNullableBytes(Records);
-            }
-            else
-            {
-                writer.WriteNullableBytes(Records);
-            }
+            writer.WriteNullableBytes(Records, version >= 9);
             if (version >= 9)
             {
                 writer.WriteEmptyTaggedFields();
@@ -204,14 +122,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
         {
             var size = 0;
             size += 4;
-            if (version >= 9)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableBytes(Records);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableBytes(Records);
-            }
+            size += KafkaEncoding.SizeOfNullableBytes(Records, version >= 9);
             if (version >= 9)
             {
                 size += 1;
@@ -229,52 +140,24 @@ public sealed partial class ProduceRequest : IKafkaMessage
     {
         if (version >= 3)
         {
-            if (version >= 9)
-            {
-                TransactionalId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                TransactionalId = reader.ReadNullableString();
-            }
+            TransactionalId = reader.ReadNullableString(version >= 9);
         }
         Acks = reader.ReadInt16();
         TimeoutMs = reader.ReadInt32();
-        if (version >= 9)
         {
+            var count = reader.ReadArrayCount(version >= 9, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("TopicData: null array where the version does not allow null");
-                }
-                var list = new List<TopicProduceData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicProduceData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                TopicData = list;
+                throw new ProtocolException("TopicData: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<TopicProduceData>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("TopicData: null array where the version does not allow null");
-                }
-                var list = new List<TopicProduceData>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicProduceData();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                TopicData = list;
+                var item = new TopicProduceData();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            TopicData = list;
         }
         if (version >= 9)
         {
@@ -286,35 +169,15 @@ public sealed partial class ProduceRequest : IKafkaMessage
     {
         if (version >= 3)
         {
-            if (version >= 9)
-            {
-                writer.WriteCompactNullableString(TransactionalId);
-            }
-            else
-            {
-                writer.WriteNullableString(TransactionalId);
-            }
+            writer.WriteNullableString(TransactionalId, version >= 9);
         }
         writer.WriteInt16(Acks);
         writer.WriteInt32(TimeoutMs);
-        if (version >= 9)
         {
+            writer.WriteArrayCount(TopicData.Count, version >= 9);
+            foreach (var item in TopicData)
             {
-                writer.WriteCompactArrayCount(TopicData.Count);
-                foreach (var item in TopicData)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(TopicData.Count);
-                foreach (var item in TopicData)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 9)
@@ -328,35 +191,15 @@ public sealed partial class ProduceRequest : IKafkaMessage
         var size = 0;
         if (version >= 3)
         {
-            if (version >= 9)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(TransactionalId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(TransactionalId);
-            }
+            size += KafkaEncoding.SizeOfNullableString(TransactionalId, version >= 9);
         }
         size += 2;
         size += 4;
-        if (version >= 9)
         {
+            size += KafkaEncoding.SizeOfArrayCount(TopicData.Count, version >= 9);
+            foreach (var item in TopicData)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(TopicData.Count);
-                foreach (var item in TopicData)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in TopicData)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 9)

@@ -27,49 +27,21 @@ public sealed partial class ProduceResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 9)
+            Name = reader.ReadString(version >= 9);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 9)
-            {
+                var count = reader.ReadArrayCount(version >= 9, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionResponses: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionProduceResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionProduceResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionResponses = list;
+                    throw new ProtocolException("PartitionResponses: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<PartitionProduceResponse>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionResponses: null array where the version does not allow null");
-                    }
-                    var list = new List<PartitionProduceResponse>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new PartitionProduceResponse();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionResponses = list;
+                    var item = new PartitionProduceResponse();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionResponses = list;
             }
             if (version >= 9)
             {
@@ -79,32 +51,12 @@ public sealed partial class ProduceResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 9)
+            writer.WriteString(Name, version >= 9);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 9)
-            {
+                writer.WriteArrayCount(PartitionResponses.Count, version >= 9);
+                foreach (var item in PartitionResponses)
                 {
-                    writer.WriteCompactArrayCount(PartitionResponses.Count);
-                    foreach (var item in PartitionResponses)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionResponses.Count);
-                    foreach (var item in PartitionResponses)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 9)
@@ -116,32 +68,12 @@ public sealed partial class ProduceResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 9)
+            size += KafkaEncoding.SizeOfString(Name, version >= 9);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 9)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(PartitionResponses.Count, version >= 9);
+                foreach (var item in PartitionResponses)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionResponses.Count);
-                    foreach (var item in PartitionResponses)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in PartitionResponses)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 9)
@@ -191,53 +123,25 @@ public sealed partial class ProduceResponse : IKafkaMessage
             }
             if (version >= 8)
             {
-                if (version >= 9)
                 {
+                    var count = reader.ReadArrayCount(version >= 9, 1);
+                    if (count < 0)
                     {
-                        var count = reader.ReadCompactArrayCount(1);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("RecordErrors: null array where the version does not allow null");
-                        }
-                        var list = new List<BatchIndexAndErrorMessage>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new BatchIndexAndErrorMessage();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        RecordErrors = list;
+                        throw new ProtocolException("RecordErrors: null array where the version does not allow null");
                     }
-                }
-                else
-                {
+                    var list = new List<BatchIndexAndErrorMessage>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var count = reader.ReadArrayCount(1);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("RecordErrors: null array where the version does not allow null");
-                        }
-                        var list = new List<BatchIndexAndErrorMessage>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new BatchIndexAndErrorMessage();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        RecordErrors = list;
+                        var item = new BatchIndexAndErrorMessage();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    RecordErrors = list;
                 }
             }
             if (version >= 8)
             {
-                if (version >= 9)
-                {
-                    ErrorMessage = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    ErrorMessage = reader.ReadNullableString();
-                }
+                ErrorMessage = reader.ReadNullableString(version >= 9);
             }
             if (version >= 9)
             {
@@ -284,37 +188,17 @@ public sealed partial class ProduceResponse : IKafkaMessage
             }
             if (version >= 8)
             {
-                if (version >= 9)
                 {
+                    writer.WriteArrayCount(RecordErrors.Count, version >= 9);
+                    foreach (var item in RecordErrors)
                     {
-                        writer.WriteCompactArrayCount(RecordErrors.Count);
-                        foreach (var item in RecordErrors)
-                        {
-                            item.Write(ref writer, version);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        writer.WriteArrayCount(RecordErrors.Count);
-                        foreach (var item in RecordErrors)
-                        {
-                            item.Write(ref writer, version);
-                        }
+                        item.Write(ref writer, version);
                     }
                 }
             }
             if (version >= 8)
             {
-                if (version >= 9)
-                {
-                    writer.WriteCompactNullableString(ErrorMessage);
-                }
-                else
-                {
-                    writer.WriteNullableString(ErrorMessage);
-                }
+                writer.WriteNullableString(ErrorMessage, version >= 9);
             }
             if (version >= 9)
             {
@@ -349,37 +233,17 @@ public sealed partial class ProduceResponse : IKafkaMessage
             }
             if (version >= 8)
             {
-                if (version >= 9)
                 {
+                    size += KafkaEncoding.SizeOfArrayCount(RecordErrors.Count, version >= 9);
+                    foreach (var item in RecordErrors)
                     {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(RecordErrors.Count);
-                        foreach (var item in RecordErrors)
-                        {
-                            size += item.Size(version);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        size += 4;
-                        foreach (var item in RecordErrors)
-                        {
-                            size += item.Size(version);
-                        }
+                        size += item.Size(version);
                     }
                 }
             }
             if (version >= 8)
             {
-                if (version >= 9)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-                }
+                size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version >= 9);
             }
             if (version >= 9)
             {
@@ -424,14 +288,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             BatchIndex = reader.ReadInt32();
-            if (version >= 9)
-            {
-                BatchIndexErrorMessage = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                BatchIndexErrorMessage = reader.ReadNullableString();
-            }
+            BatchIndexErrorMessage = reader.ReadNullableString(version >= 9);
             if (version >= 9)
             {
                 reader.SkipTaggedFields();
@@ -441,14 +298,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt32(BatchIndex);
-            if (version >= 9)
-            {
-                writer.WriteCompactNullableString(BatchIndexErrorMessage);
-            }
-            else
-            {
-                writer.WriteNullableString(BatchIndexErrorMessage);
-            }
+            writer.WriteNullableString(BatchIndexErrorMessage, version >= 9);
             if (version >= 9)
             {
                 writer.WriteEmptyTaggedFields();
@@ -459,14 +309,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
         {
             var size = 0;
             size += 4;
-            if (version >= 9)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(BatchIndexErrorMessage);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(BatchIndexErrorMessage);
-            }
+            size += KafkaEncoding.SizeOfNullableString(BatchIndexErrorMessage, version >= 9);
             if (version >= 9)
             {
                 size += 1;
@@ -566,41 +409,20 @@ public sealed partial class ProduceResponse : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 9)
         {
+            var count = reader.ReadArrayCount(version >= 9, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<TopicProduceResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicProduceResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                throw new ProtocolException("Responses: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<TopicProduceResponse>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Responses: null array where the version does not allow null");
-                }
-                var list = new List<TopicProduceResponse>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TopicProduceResponse();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Responses = list;
+                var item = new TopicProduceResponse();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Responses = list;
         }
         if (version >= 1)
         {
@@ -648,24 +470,11 @@ public sealed partial class ProduceResponse : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 9)
         {
+            writer.WriteArrayCount(Responses.Count, version >= 9);
+            foreach (var item in Responses)
             {
-                writer.WriteCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 1)
@@ -698,24 +507,11 @@ public sealed partial class ProduceResponse : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 9)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Responses.Count, version >= 9);
+            foreach (var item in Responses)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Responses.Count);
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Responses)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 1)

@@ -18,14 +18,7 @@ public sealed partial class RenewDelegationTokenRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 2)
-        {
-            Hmac = reader.ReadCompactBytes();
-        }
-        else
-        {
-            Hmac = reader.ReadBytes();
-        }
+        Hmac = reader.ReadBytes(version == 2);
         RenewPeriodMs = reader.ReadInt64();
         if (version == 2)
         {
@@ -35,14 +28,7 @@ public sealed partial class RenewDelegationTokenRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 2)
-        {
-            writer.WriteCompactBytes(Hmac.Span);
-        }
-        else
-        {
-            writer.WriteBytes(Hmac.Span);
-        }
+        writer.WriteBytes(Hmac.Span, version == 2);
         writer.WriteInt64(RenewPeriodMs);
         if (version == 2)
         {
@@ -53,14 +39,7 @@ public sealed partial class RenewDelegationTokenRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 2)
-        {
-            size += KafkaEncoding.SizeOfCompactBytes(Hmac.Length);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfBytes(Hmac.Length);
-        }
+        size += KafkaEncoding.SizeOfBytes(Hmac.Length, version == 2);
         size += 8;
         if (version == 2)
         {

@@ -16,14 +16,7 @@ public sealed partial class SaslAuthenticateRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 2)
-        {
-            AuthBytes = reader.ReadCompactBytes();
-        }
-        else
-        {
-            AuthBytes = reader.ReadBytes();
-        }
+        AuthBytes = reader.ReadBytes(version == 2);
         if (version == 2)
         {
             reader.SkipTaggedFields();
@@ -32,14 +25,7 @@ public sealed partial class SaslAuthenticateRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 2)
-        {
-            writer.WriteCompactBytes(AuthBytes.Span);
-        }
-        else
-        {
-            writer.WriteBytes(AuthBytes.Span);
-        }
+        writer.WriteBytes(AuthBytes.Span, version == 2);
         if (version == 2)
         {
             writer.WriteEmptyTaggedFields();
@@ -49,14 +35,7 @@ public sealed partial class SaslAuthenticateRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 2)
-        {
-            size += KafkaEncoding.SizeOfCompactBytes(AuthBytes.Length);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfBytes(AuthBytes.Length);
-        }
+        size += KafkaEncoding.SizeOfBytes(AuthBytes.Length, version == 2);
         if (version == 2)
         {
             size += 1;

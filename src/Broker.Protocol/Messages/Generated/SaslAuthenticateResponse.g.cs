@@ -23,22 +23,8 @@ public sealed partial class SaslAuthenticateResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ErrorCode = reader.ReadInt16();
-        if (version == 2)
-        {
-            ErrorMessage = reader.ReadCompactNullableString();
-        }
-        else
-        {
-            ErrorMessage = reader.ReadNullableString();
-        }
-        if (version == 2)
-        {
-            AuthBytes = reader.ReadCompactBytes();
-        }
-        else
-        {
-            AuthBytes = reader.ReadBytes();
-        }
+        ErrorMessage = reader.ReadNullableString(version == 2);
+        AuthBytes = reader.ReadBytes(version == 2);
         if (version >= 1)
         {
             SessionLifetimeMs = reader.ReadInt64();
@@ -52,22 +38,8 @@ public sealed partial class SaslAuthenticateResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt16(ErrorCode);
-        if (version == 2)
-        {
-            writer.WriteCompactNullableString(ErrorMessage);
-        }
-        else
-        {
-            writer.WriteNullableString(ErrorMessage);
-        }
-        if (version == 2)
-        {
-            writer.WriteCompactBytes(AuthBytes.Span);
-        }
-        else
-        {
-            writer.WriteBytes(AuthBytes.Span);
-        }
+        writer.WriteNullableString(ErrorMessage, version == 2);
+        writer.WriteBytes(AuthBytes.Span, version == 2);
         if (version >= 1)
         {
             writer.WriteInt64(SessionLifetimeMs);
@@ -82,22 +54,8 @@ public sealed partial class SaslAuthenticateResponse : IKafkaMessage
     {
         var size = 0;
         size += 2;
-        if (version == 2)
-        {
-            size += KafkaEncoding.SizeOfCompactNullableString(ErrorMessage);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfNullableString(ErrorMessage);
-        }
-        if (version == 2)
-        {
-            size += KafkaEncoding.SizeOfCompactBytes(AuthBytes.Length);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfBytes(AuthBytes.Length);
-        }
+        size += KafkaEncoding.SizeOfNullableString(ErrorMessage, version == 2);
+        size += KafkaEncoding.SizeOfBytes(AuthBytes.Length, version == 2);
         if (version >= 1)
         {
             size += 8;

@@ -193,8 +193,7 @@ public sealed partial class ShareAcknowledgeRequest : IKafkaMessage
             size += 8;
             size += 8;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(AcknowledgeTypes.Count);
-                size += AcknowledgeTypes.Count * 1;
+                size += KafkaEncoding.SizeOfCompactArrayCount(AcknowledgeTypes.Count) + AcknowledgeTypes.Count * 1;
             }
             size += 1;
             return size;

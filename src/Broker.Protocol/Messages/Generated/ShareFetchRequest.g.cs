@@ -207,8 +207,7 @@ public sealed partial class ShareFetchRequest : IKafkaMessage
             size += 8;
             size += 8;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(AcknowledgeTypes.Count);
-                size += AcknowledgeTypes.Count * 1;
+                size += KafkaEncoding.SizeOfCompactArrayCount(AcknowledgeTypes.Count) + AcknowledgeTypes.Count * 1;
             }
             size += 1;
             return size;
@@ -265,8 +264,7 @@ public sealed partial class ShareFetchRequest : IKafkaMessage
             var size = 0;
             size += 16;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

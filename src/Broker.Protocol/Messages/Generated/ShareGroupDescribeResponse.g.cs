@@ -263,8 +263,7 @@ public sealed partial class ShareGroupDescribeResponse : IKafkaMessage
             size += 16;
             size += KafkaEncoding.SizeOfCompactString(TopicName);
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

@@ -126,8 +126,7 @@ public sealed partial class ShareGroupHeartbeatResponse : IKafkaMessage
             var size = 0;
             size += 16;
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                size += Partitions.Count * 4;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count) + Partitions.Count * 4;
             }
             size += 1;
             return size;

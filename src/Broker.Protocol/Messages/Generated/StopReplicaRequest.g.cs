@@ -70,45 +70,19 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 2)
+            Name = reader.ReadString(version == 2);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 2)
-            {
+                var count = reader.ReadArrayCount(version == 2, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                PartitionIndexes = list;
             }
             if (version == 2)
             {
@@ -118,32 +92,12 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 2)
+            writer.WriteString(Name, version == 2);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 2)
-            {
+                writer.WriteArrayCount(PartitionIndexes.Count, version == 2);
+                foreach (var item in PartitionIndexes)
                 {
-                    writer.WriteCompactArrayCount(PartitionIndexes.Count);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionIndexes.Count);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version == 2)
@@ -155,27 +109,9 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 2)
+            size += KafkaEncoding.SizeOfString(Name, version == 2);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 2)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIndexes.Count);
-                    size += PartitionIndexes.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += PartitionIndexes.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(PartitionIndexes.Count, version == 2) + PartitionIndexes.Count * 4;
             }
             if (version == 2)
             {
@@ -330,41 +266,20 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         }
         if (version >= 1 && version <= 2)
         {
-            if (version == 2)
             {
+                var count = reader.ReadArrayCount(version == 2, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<StopReplicaTopicV1>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new StopReplicaTopicV1();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    throw new ProtocolException("Topics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<StopReplicaTopicV1>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<StopReplicaTopicV1>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new StopReplicaTopicV1();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new StopReplicaTopicV1();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
         }
         if (version >= 3)
@@ -419,24 +334,11 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         }
         if (version >= 1 && version <= 2)
         {
-            if (version == 2)
             {
+                writer.WriteArrayCount(Topics.Count, version == 2);
+                foreach (var item in Topics)
                 {
-                    writer.WriteCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
         }
@@ -485,24 +387,11 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         }
         if (version >= 1 && version <= 2)
         {
-            if (version == 2)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 2);
+                foreach (var item in Topics)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
         }

@@ -27,14 +27,7 @@ public sealed partial class StopReplicaResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 2)
-            {
-                TopicName = reader.ReadCompactString();
-            }
-            else
-            {
-                TopicName = reader.ReadString();
-            }
+            TopicName = reader.ReadString(version >= 2);
             PartitionIndex = reader.ReadInt32();
             ErrorCode = reader.ReadInt16();
             if (version >= 2)
@@ -45,14 +38,7 @@ public sealed partial class StopReplicaResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 2)
-            {
-                writer.WriteCompactString(TopicName);
-            }
-            else
-            {
-                writer.WriteString(TopicName);
-            }
+            writer.WriteString(TopicName, version >= 2);
             writer.WriteInt32(PartitionIndex);
             writer.WriteInt16(ErrorCode);
             if (version >= 2)
@@ -64,14 +50,7 @@ public sealed partial class StopReplicaResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 2)
-            {
-                size += KafkaEncoding.SizeOfCompactString(TopicName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TopicName);
-            }
+            size += KafkaEncoding.SizeOfString(TopicName, version >= 2);
             size += 4;
             size += 2;
             if (version >= 2)
@@ -91,41 +70,20 @@ public sealed partial class StopReplicaResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ErrorCode = reader.ReadInt16();
-        if (version >= 2)
         {
+            var count = reader.ReadArrayCount(version >= 2, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
-                }
-                var list = new List<StopReplicaPartitionError>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new StopReplicaPartitionError();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                PartitionErrors = list;
+                throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<StopReplicaPartitionError>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
-                }
-                var list = new List<StopReplicaPartitionError>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new StopReplicaPartitionError();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                PartitionErrors = list;
+                var item = new StopReplicaPartitionError();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            PartitionErrors = list;
         }
         if (version >= 2)
         {
@@ -136,24 +94,11 @@ public sealed partial class StopReplicaResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt16(ErrorCode);
-        if (version >= 2)
         {
+            writer.WriteArrayCount(PartitionErrors.Count, version >= 2);
+            foreach (var item in PartitionErrors)
             {
-                writer.WriteCompactArrayCount(PartitionErrors.Count);
-                foreach (var item in PartitionErrors)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(PartitionErrors.Count);
-                foreach (var item in PartitionErrors)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 2)
@@ -166,24 +111,11 @@ public sealed partial class StopReplicaResponse : IKafkaMessage
     {
         var size = 0;
         size += 2;
-        if (version >= 2)
         {
+            size += KafkaEncoding.SizeOfArrayCount(PartitionErrors.Count, version >= 2);
+            foreach (var item in PartitionErrors)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(PartitionErrors.Count);
-                foreach (var item in PartitionErrors)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in PartitionErrors)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 2)

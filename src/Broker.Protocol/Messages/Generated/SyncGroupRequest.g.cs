@@ -35,22 +35,8 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 4)
-            {
-                MemberId = reader.ReadCompactString();
-            }
-            else
-            {
-                MemberId = reader.ReadString();
-            }
-            if (version >= 4)
-            {
-                Assignment = reader.ReadCompactBytes();
-            }
-            else
-            {
-                Assignment = reader.ReadBytes();
-            }
+            MemberId = reader.ReadString(version >= 4);
+            Assignment = reader.ReadBytes(version >= 4);
             if (version >= 4)
             {
                 reader.SkipTaggedFields();
@@ -59,22 +45,8 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 4)
-            {
-                writer.WriteCompactString(MemberId);
-            }
-            else
-            {
-                writer.WriteString(MemberId);
-            }
-            if (version >= 4)
-            {
-                writer.WriteCompactBytes(Assignment.Span);
-            }
-            else
-            {
-                writer.WriteBytes(Assignment.Span);
-            }
+            writer.WriteString(MemberId, version >= 4);
+            writer.WriteBytes(Assignment.Span, version >= 4);
             if (version >= 4)
             {
                 writer.WriteEmptyTaggedFields();
@@ -84,22 +56,8 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactString(MemberId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(MemberId);
-            }
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactBytes(Assignment.Length);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfBytes(Assignment.Length);
-            }
+            size += KafkaEncoding.SizeOfString(MemberId, version >= 4);
+            size += KafkaEncoding.SizeOfBytes(Assignment.Length, version >= 4);
             if (version >= 4)
             {
                 size += 1;
@@ -115,33 +73,12 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 4)
-        {
-            GroupId = reader.ReadCompactString();
-        }
-        else
-        {
-            GroupId = reader.ReadString();
-        }
+        GroupId = reader.ReadString(version >= 4);
         GenerationId = reader.ReadInt32();
-        if (version >= 4)
-        {
-            MemberId = reader.ReadCompactString();
-        }
-        else
-        {
-            MemberId = reader.ReadString();
-        }
+        MemberId = reader.ReadString(version >= 4);
         if (version >= 3)
         {
-            if (version >= 4)
-            {
-                GroupInstanceId = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                GroupInstanceId = reader.ReadNullableString();
-            }
+            GroupInstanceId = reader.ReadNullableString(version >= 4);
         }
         if (version == 5)
         {
@@ -151,41 +88,20 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
         {
             ProtocolName = reader.ReadCompactNullableString();
         }
-        if (version >= 4)
         {
+            var count = reader.ReadArrayCount(version >= 4, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Assignments: null array where the version does not allow null");
-                }
-                var list = new List<SyncGroupRequestAssignment>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new SyncGroupRequestAssignment();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Assignments = list;
+                throw new ProtocolException("Assignments: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<SyncGroupRequestAssignment>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Assignments: null array where the version does not allow null");
-                }
-                var list = new List<SyncGroupRequestAssignment>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new SyncGroupRequestAssignment();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Assignments = list;
+                var item = new SyncGroupRequestAssignment();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Assignments = list;
         }
         if (version >= 4)
         {
@@ -195,33 +111,12 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 4)
-        {
-            writer.WriteCompactString(GroupId);
-        }
-        else
-        {
-            writer.WriteString(GroupId);
-        }
+        writer.WriteString(GroupId, version >= 4);
         writer.WriteInt32(GenerationId);
-        if (version >= 4)
-        {
-            writer.WriteCompactString(MemberId);
-        }
-        else
-        {
-            writer.WriteString(MemberId);
-        }
+        writer.WriteString(MemberId, version >= 4);
         if (version >= 3)
         {
-            if (version >= 4)
-            {
-                writer.WriteCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                writer.WriteNullableString(GroupInstanceId);
-            }
+            writer.WriteNullableString(GroupInstanceId, version >= 4);
         }
         if (version == 5)
         {
@@ -231,24 +126,11 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
         {
             writer.WriteCompactNullableString(ProtocolName);
         }
-        if (version >= 4)
         {
+            writer.WriteArrayCount(Assignments.Count, version >= 4);
+            foreach (var item in Assignments)
             {
-                writer.WriteCompactArrayCount(Assignments.Count);
-                foreach (var item in Assignments)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Assignments.Count);
-                foreach (var item in Assignments)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 4)
@@ -260,33 +142,12 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 4)
-        {
-            size += KafkaEncoding.SizeOfCompactString(GroupId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(GroupId);
-        }
+        size += KafkaEncoding.SizeOfString(GroupId, version >= 4);
         size += 4;
-        if (version >= 4)
-        {
-            size += KafkaEncoding.SizeOfCompactString(MemberId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(MemberId);
-        }
+        size += KafkaEncoding.SizeOfString(MemberId, version >= 4);
         if (version >= 3)
         {
-            if (version >= 4)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(GroupInstanceId);
-            }
+            size += KafkaEncoding.SizeOfNullableString(GroupInstanceId, version >= 4);
         }
         if (version == 5)
         {
@@ -296,24 +157,11 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
         {
             size += KafkaEncoding.SizeOfCompactNullableString(ProtocolName);
         }
-        if (version >= 4)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Assignments.Count, version >= 4);
+            foreach (var item in Assignments)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Assignments.Count);
-                foreach (var item in Assignments)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Assignments)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 4)

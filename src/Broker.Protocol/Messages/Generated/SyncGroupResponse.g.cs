@@ -37,14 +37,7 @@ public sealed partial class SyncGroupResponse : IKafkaMessage
         {
             ProtocolName = reader.ReadCompactNullableString();
         }
-        if (version >= 4)
-        {
-            Assignment = reader.ReadCompactBytes();
-        }
-        else
-        {
-            Assignment = reader.ReadBytes();
-        }
+        Assignment = reader.ReadBytes(version >= 4);
         if (version >= 4)
         {
             reader.SkipTaggedFields();
@@ -66,14 +59,7 @@ public sealed partial class SyncGroupResponse : IKafkaMessage
         {
             writer.WriteCompactNullableString(ProtocolName);
         }
-        if (version >= 4)
-        {
-            writer.WriteCompactBytes(Assignment.Span);
-        }
-        else
-        {
-            writer.WriteBytes(Assignment.Span);
-        }
+        writer.WriteBytes(Assignment.Span, version >= 4);
         if (version >= 4)
         {
             writer.WriteEmptyTaggedFields();
@@ -96,14 +82,7 @@ public sealed partial class SyncGroupResponse : IKafkaMessage
         {
             size += KafkaEncoding.SizeOfCompactNullableString(ProtocolName);
         }
-        if (version >= 4)
-        {
-            size += KafkaEncoding.SizeOfCompactBytes(Assignment.Length);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfBytes(Assignment.Length);
-        }
+        size += KafkaEncoding.SizeOfBytes(Assignment.Length, version >= 4);
         if (version >= 4)
         {
             size += 1;

@@ -37,49 +37,21 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 3)
+            Name = reader.ReadString(version >= 3);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 3)
-            {
+                var count = reader.ReadArrayCount(version >= 3, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<TxnOffsetCommitRequestPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TxnOffsetCommitRequestPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<TxnOffsetCommitRequestPartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<TxnOffsetCommitRequestPartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TxnOffsetCommitRequestPartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new TxnOffsetCommitRequestPartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 3)
             {
@@ -89,32 +61,12 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 3)
+            writer.WriteString(Name, version >= 3);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 3)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 3);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 3)
@@ -126,32 +78,12 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 3)
+            size += KafkaEncoding.SizeOfString(Name, version >= 3);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 3)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 3);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 3)
@@ -186,14 +118,7 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
             {
                 CommittedLeaderEpoch = reader.ReadInt32();
             }
-            if (version >= 3)
-            {
-                CommittedMetadata = reader.ReadCompactNullableString();
-            }
-            else
-            {
-                CommittedMetadata = reader.ReadNullableString();
-            }
+            CommittedMetadata = reader.ReadNullableString(version >= 3);
             if (version >= 3)
             {
                 reader.SkipTaggedFields();
@@ -208,14 +133,7 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
             {
                 writer.WriteInt32(CommittedLeaderEpoch);
             }
-            if (version >= 3)
-            {
-                writer.WriteCompactNullableString(CommittedMetadata);
-            }
-            else
-            {
-                writer.WriteNullableString(CommittedMetadata);
-            }
+            writer.WriteNullableString(CommittedMetadata, version >= 3);
             if (version >= 3)
             {
                 writer.WriteEmptyTaggedFields();
@@ -231,14 +149,7 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
             {
                 size += 4;
             }
-            if (version >= 3)
-            {
-                size += KafkaEncoding.SizeOfCompactNullableString(CommittedMetadata);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfNullableString(CommittedMetadata);
-            }
+            size += KafkaEncoding.SizeOfNullableString(CommittedMetadata, version >= 3);
             if (version >= 3)
             {
                 size += 1;
@@ -256,22 +167,8 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version >= 3)
-        {
-            TransactionalId = reader.ReadCompactString();
-        }
-        else
-        {
-            TransactionalId = reader.ReadString();
-        }
-        if (version >= 3)
-        {
-            GroupId = reader.ReadCompactString();
-        }
-        else
-        {
-            GroupId = reader.ReadString();
-        }
+        TransactionalId = reader.ReadString(version >= 3);
+        GroupId = reader.ReadString(version >= 3);
         ProducerId = reader.ReadInt64();
         ProducerEpoch = reader.ReadInt16();
         if (version >= 3)
@@ -286,41 +183,20 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
         {
             GroupInstanceId = reader.ReadCompactNullableString();
         }
-        if (version >= 3)
         {
+            var count = reader.ReadArrayCount(version >= 3, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TxnOffsetCommitRequestTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TxnOffsetCommitRequestTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<TxnOffsetCommitRequestTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TxnOffsetCommitRequestTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TxnOffsetCommitRequestTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TxnOffsetCommitRequestTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 3)
         {
@@ -330,22 +206,8 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version >= 3)
-        {
-            writer.WriteCompactString(TransactionalId);
-        }
-        else
-        {
-            writer.WriteString(TransactionalId);
-        }
-        if (version >= 3)
-        {
-            writer.WriteCompactString(GroupId);
-        }
-        else
-        {
-            writer.WriteString(GroupId);
-        }
+        writer.WriteString(TransactionalId, version >= 3);
+        writer.WriteString(GroupId, version >= 3);
         writer.WriteInt64(ProducerId);
         writer.WriteInt16(ProducerEpoch);
         if (version >= 3)
@@ -360,24 +222,11 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
         {
             writer.WriteCompactNullableString(GroupInstanceId);
         }
-        if (version >= 3)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 3);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 3)
@@ -389,22 +238,8 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version >= 3)
-        {
-            size += KafkaEncoding.SizeOfCompactString(TransactionalId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(TransactionalId);
-        }
-        if (version >= 3)
-        {
-            size += KafkaEncoding.SizeOfCompactString(GroupId);
-        }
-        else
-        {
-            size += KafkaEncoding.SizeOfString(GroupId);
-        }
+        size += KafkaEncoding.SizeOfString(TransactionalId, version >= 3);
+        size += KafkaEncoding.SizeOfString(GroupId, version >= 3);
         size += 8;
         size += 2;
         if (version >= 3)
@@ -419,24 +254,11 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
         {
             size += KafkaEncoding.SizeOfCompactNullableString(GroupInstanceId);
         }
-        if (version >= 3)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 3);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 3)

@@ -25,49 +25,21 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 3)
+            Name = reader.ReadString(version >= 3);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version >= 3)
-            {
+                var count = reader.ReadArrayCount(version >= 3, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<TxnOffsetCommitResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TxnOffsetCommitResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<TxnOffsetCommitResponsePartition>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<TxnOffsetCommitResponsePartition>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new TxnOffsetCommitResponsePartition();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new TxnOffsetCommitResponsePartition();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version >= 3)
             {
@@ -77,32 +49,12 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 3)
+            writer.WriteString(Name, version >= 3);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version >= 3)
-            {
+                writer.WriteArrayCount(Partitions.Count, version >= 3);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 3)
@@ -114,32 +66,12 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 3)
+            size += KafkaEncoding.SizeOfString(Name, version >= 3);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version >= 3)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version >= 3);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 3)
@@ -203,41 +135,20 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         ThrottleTimeMs = reader.ReadInt32();
-        if (version >= 3)
         {
+            var count = reader.ReadArrayCount(version >= 3, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TxnOffsetCommitResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TxnOffsetCommitResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                throw new ProtocolException("Topics: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<TxnOffsetCommitResponseTopic>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Topics: null array where the version does not allow null");
-                }
-                var list = new List<TxnOffsetCommitResponseTopic>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new TxnOffsetCommitResponseTopic();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Topics = list;
+                var item = new TxnOffsetCommitResponseTopic();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Topics = list;
         }
         if (version >= 3)
         {
@@ -248,24 +159,11 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
     public void Write(ref KafkaWriter writer, short version)
     {
         writer.WriteInt32(ThrottleTimeMs);
-        if (version >= 3)
         {
+            writer.WriteArrayCount(Topics.Count, version >= 3);
+            foreach (var item in Topics)
             {
-                writer.WriteCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 3)
@@ -278,24 +176,11 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
     {
         var size = 0;
         size += 4;
-        if (version >= 3)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version >= 3);
+            foreach (var item in Topics)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Topics)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 3)

@@ -39,53 +39,25 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version >= 6)
-            {
-                TopicName = reader.ReadCompactString();
-            }
-            else
-            {
-                TopicName = reader.ReadString();
-            }
+            TopicName = reader.ReadString(version >= 6);
             if (version >= 7)
             {
                 TopicId = reader.ReadUuid();
             }
-            if (version >= 6)
             {
+                var count = reader.ReadArrayCount(version >= 6, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionStates: null array where the version does not allow null");
-                    }
-                    var list = new List<UpdateMetadataPartitionState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new UpdateMetadataPartitionState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionStates = list;
+                    throw new ProtocolException("PartitionStates: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<UpdateMetadataPartitionState>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionStates: null array where the version does not allow null");
-                    }
-                    var list = new List<UpdateMetadataPartitionState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new UpdateMetadataPartitionState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    PartitionStates = list;
+                    var item = new UpdateMetadataPartitionState();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                PartitionStates = list;
             }
             if (version >= 6)
             {
@@ -95,36 +67,16 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version >= 6)
-            {
-                writer.WriteCompactString(TopicName);
-            }
-            else
-            {
-                writer.WriteString(TopicName);
-            }
+            writer.WriteString(TopicName, version >= 6);
             if (version >= 7)
             {
                 writer.WriteUuid(TopicId);
             }
-            if (version >= 6)
             {
+                writer.WriteArrayCount(PartitionStates.Count, version >= 6);
+                foreach (var item in PartitionStates)
                 {
-                    writer.WriteCompactArrayCount(PartitionStates.Count);
-                    foreach (var item in PartitionStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionStates.Count);
-                    foreach (var item in PartitionStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version >= 6)
@@ -136,36 +88,16 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactString(TopicName);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(TopicName);
-            }
+            size += KafkaEncoding.SizeOfString(TopicName, version >= 6);
             if (version >= 7)
             {
                 size += 16;
             }
-            if (version >= 6)
             {
+                size += KafkaEncoding.SizeOfArrayCount(PartitionStates.Count, version >= 6);
+                foreach (var item in PartitionStates)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionStates.Count);
-                    foreach (var item in PartitionStates)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in PartitionStates)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version >= 6)
@@ -208,53 +140,25 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             }
             if (version >= 1)
             {
-                if (version >= 6)
                 {
+                    var count = reader.ReadArrayCount(version >= 6, 1);
+                    if (count < 0)
                     {
-                        var count = reader.ReadCompactArrayCount(1);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("Endpoints: null array where the version does not allow null");
-                        }
-                        var list = new List<UpdateMetadataEndpoint>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new UpdateMetadataEndpoint();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Endpoints = list;
+                        throw new ProtocolException("Endpoints: null array where the version does not allow null");
                     }
-                }
-                else
-                {
+                    var list = new List<UpdateMetadataEndpoint>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var count = reader.ReadArrayCount(1);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("Endpoints: null array where the version does not allow null");
-                        }
-                        var list = new List<UpdateMetadataEndpoint>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            var item = new UpdateMetadataEndpoint();
-                            item.Read(ref reader, version);
-                            list.Add(item);
-                        }
-                        Endpoints = list;
+                        var item = new UpdateMetadataEndpoint();
+                        item.Read(ref reader, version);
+                        list.Add(item);
                     }
+                    Endpoints = list;
                 }
             }
             if (version >= 2)
             {
-                if (version >= 6)
-                {
-                    Rack = reader.ReadCompactNullableString();
-                }
-                else
-                {
-                    Rack = reader.ReadNullableString();
-                }
+                Rack = reader.ReadNullableString(version >= 6);
             }
             if (version >= 6)
             {
@@ -275,37 +179,17 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             }
             if (version >= 1)
             {
-                if (version >= 6)
                 {
+                    writer.WriteArrayCount(Endpoints.Count, version >= 6);
+                    foreach (var item in Endpoints)
                     {
-                        writer.WriteCompactArrayCount(Endpoints.Count);
-                        foreach (var item in Endpoints)
-                        {
-                            item.Write(ref writer, version);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        writer.WriteArrayCount(Endpoints.Count);
-                        foreach (var item in Endpoints)
-                        {
-                            item.Write(ref writer, version);
-                        }
+                        item.Write(ref writer, version);
                     }
                 }
             }
             if (version >= 2)
             {
-                if (version >= 6)
-                {
-                    writer.WriteCompactNullableString(Rack);
-                }
-                else
-                {
-                    writer.WriteNullableString(Rack);
-                }
+                writer.WriteNullableString(Rack, version >= 6);
             }
             if (version >= 6)
             {
@@ -327,37 +211,17 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             }
             if (version >= 1)
             {
-                if (version >= 6)
                 {
+                    size += KafkaEncoding.SizeOfArrayCount(Endpoints.Count, version >= 6);
+                    foreach (var item in Endpoints)
                     {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(Endpoints.Count);
-                        foreach (var item in Endpoints)
-                        {
-                            size += item.Size(version);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        size += 4;
-                        foreach (var item in Endpoints)
-                        {
-                            size += item.Size(version);
-                        }
+                        size += item.Size(version);
                     }
                 }
             }
             if (version >= 2)
             {
-                if (version >= 6)
-                {
-                    size += KafkaEncoding.SizeOfCompactNullableString(Rack);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfNullableString(Rack);
-                }
+                size += KafkaEncoding.SizeOfNullableString(Rack, version >= 6);
             }
             if (version >= 6)
             {
@@ -389,24 +253,10 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             Port = reader.ReadInt32();
-            if (version >= 6)
-            {
-                Host = reader.ReadCompactString();
-            }
-            else
-            {
-                Host = reader.ReadString();
-            }
+            Host = reader.ReadString(version >= 6);
             if (version >= 3)
             {
-                if (version >= 6)
-                {
-                    Listener = reader.ReadCompactString();
-                }
-                else
-                {
-                    Listener = reader.ReadString();
-                }
+                Listener = reader.ReadString(version >= 6);
             }
             SecurityProtocol = reader.ReadInt16();
             if (version >= 6)
@@ -418,24 +268,10 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt32(Port);
-            if (version >= 6)
-            {
-                writer.WriteCompactString(Host);
-            }
-            else
-            {
-                writer.WriteString(Host);
-            }
+            writer.WriteString(Host, version >= 6);
             if (version >= 3)
             {
-                if (version >= 6)
-                {
-                    writer.WriteCompactString(Listener);
-                }
-                else
-                {
-                    writer.WriteString(Listener);
-                }
+                writer.WriteString(Listener, version >= 6);
             }
             writer.WriteInt16(SecurityProtocol);
             if (version >= 6)
@@ -448,24 +284,10 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         {
             var size = 0;
             size += 4;
-            if (version >= 6)
-            {
-                size += KafkaEncoding.SizeOfCompactString(Host);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Host);
-            }
+            size += KafkaEncoding.SizeOfString(Host, version >= 6);
             if (version >= 3)
             {
-                if (version >= 6)
-                {
-                    size += KafkaEncoding.SizeOfCompactString(Listener);
-                }
-                else
-                {
-                    size += KafkaEncoding.SizeOfString(Listener);
-                }
+                size += KafkaEncoding.SizeOfString(Listener, version >= 6);
             }
             size += 2;
             if (version >= 6)
@@ -514,104 +336,47 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             ControllerEpoch = reader.ReadInt32();
             Leader = reader.ReadInt32();
             LeaderEpoch = reader.ReadInt32();
-            if (version >= 6)
             {
+                var count = reader.ReadArrayCount(version >= 6, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Isr: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Isr = list;
+                    throw new ProtocolException("Isr: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Isr: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Isr = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Isr = list;
             }
             ZkVersion = reader.ReadInt32();
-            if (version >= 6)
             {
+                var count = reader.ReadArrayCount(version >= 6, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Replicas: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Replicas = list;
+                    throw new ProtocolException("Replicas: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Replicas: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    Replicas = list;
+                    list.Add(reader.ReadInt32());
                 }
+                Replicas = list;
             }
             if (version >= 4)
             {
-                if (version >= 6)
                 {
+                    var count = reader.ReadArrayCount(version >= 6, 4);
+                    if (count < 0)
                     {
-                        var count = reader.ReadCompactArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("OfflineReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        OfflineReplicas = list;
+                        throw new ProtocolException("OfflineReplicas: null array where the version does not allow null");
                     }
-                }
-                else
-                {
+                    var list = new List<int>(count);
+                    for (var i = 0; i < count; i++)
                     {
-                        var count = reader.ReadArrayCount(4);
-                        if (count < 0)
-                        {
-                            throw new ProtocolException("OfflineReplicas: null array where the version does not allow null");
-                        }
-                        var list = new List<int>(count);
-                        for (var i = 0; i < count; i++)
-                        {
-                            list.Add(reader.ReadInt32());
-                        }
-                        OfflineReplicas = list;
+                        list.Add(reader.ReadInt32());
                     }
+                    OfflineReplicas = list;
                 }
             }
             if (version >= 6)
@@ -630,67 +395,28 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             writer.WriteInt32(ControllerEpoch);
             writer.WriteInt32(Leader);
             writer.WriteInt32(LeaderEpoch);
-            if (version >= 6)
             {
+                writer.WriteArrayCount(Isr.Count, version >= 6);
+                foreach (var item in Isr)
                 {
-                    writer.WriteCompactArrayCount(Isr.Count);
-                    foreach (var item in Isr)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Isr.Count);
-                    foreach (var item in Isr)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             writer.WriteInt32(ZkVersion);
-            if (version >= 6)
             {
+                writer.WriteArrayCount(Replicas.Count, version >= 6);
+                foreach (var item in Replicas)
                 {
-                    writer.WriteCompactArrayCount(Replicas.Count);
-                    foreach (var item in Replicas)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Replicas.Count);
-                    foreach (var item in Replicas)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version >= 4)
             {
-                if (version >= 6)
                 {
+                    writer.WriteArrayCount(OfflineReplicas.Count, version >= 6);
+                    foreach (var item in OfflineReplicas)
                     {
-                        writer.WriteCompactArrayCount(OfflineReplicas.Count);
-                        foreach (var item in OfflineReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
-                    }
-                }
-                else
-                {
-                    {
-                        writer.WriteArrayCount(OfflineReplicas.Count);
-                        foreach (var item in OfflineReplicas)
-                        {
-                            writer.WriteInt32(item);
-                        }
+                        writer.WriteInt32(item);
                     }
                 }
             }
@@ -711,50 +437,17 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             size += 4;
             size += 4;
             size += 4;
-            if (version >= 6)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count);
-                    size += Isr.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Isr.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Isr.Count, version >= 6) + Isr.Count * 4;
             }
             size += 4;
-            if (version >= 6)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count);
-                    size += Replicas.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += Replicas.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(Replicas.Count, version >= 6) + Replicas.Count * 4;
             }
             if (version >= 4)
             {
-                if (version >= 6)
                 {
-                    {
-                        size += KafkaEncoding.SizeOfCompactArrayCount(OfflineReplicas.Count);
-                        size += OfflineReplicas.Count * 4;
-                    }
-                }
-                else
-                {
-                    {
-                        size += 4;
-                        size += OfflineReplicas.Count * 4;
-                    }
+                    size += KafkaEncoding.SizeOfArrayCount(OfflineReplicas.Count, version >= 6) + OfflineReplicas.Count * 4;
                 }
             }
             if (version >= 6)
@@ -809,78 +502,36 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         }
         if (version >= 5)
         {
-            if (version >= 6)
             {
-                {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("TopicStates: null array where the version does not allow null");
-                    }
-                    var list = new List<UpdateMetadataTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new UpdateMetadataTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicStates = list;
-                }
-            }
-            else
-            {
-                {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("TopicStates: null array where the version does not allow null");
-                    }
-                    var list = new List<UpdateMetadataTopicState>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new UpdateMetadataTopicState();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    TopicStates = list;
-                }
-            }
-        }
-        if (version >= 6)
-        {
-            {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadArrayCount(version >= 6, 1);
                 if (count < 0)
                 {
-                    throw new ProtocolException("LiveBrokers: null array where the version does not allow null");
+                    throw new ProtocolException("TopicStates: null array where the version does not allow null");
                 }
-                var list = new List<UpdateMetadataBroker>(count);
+                var list = new List<UpdateMetadataTopicState>(count);
                 for (var i = 0; i < count; i++)
                 {
-                    var item = new UpdateMetadataBroker();
+                    var item = new UpdateMetadataTopicState();
                     item.Read(ref reader, version);
                     list.Add(item);
                 }
-                LiveBrokers = list;
+                TopicStates = list;
             }
         }
-        else
         {
+            var count = reader.ReadArrayCount(version >= 6, 1);
+            if (count < 0)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("LiveBrokers: null array where the version does not allow null");
-                }
-                var list = new List<UpdateMetadataBroker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new UpdateMetadataBroker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                LiveBrokers = list;
+                throw new ProtocolException("LiveBrokers: null array where the version does not allow null");
             }
+            var list = new List<UpdateMetadataBroker>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var item = new UpdateMetadataBroker();
+                item.Read(ref reader, version);
+                list.Add(item);
+            }
+            LiveBrokers = list;
         }
         if (version >= 6)
         {
@@ -932,45 +583,19 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         }
         if (version >= 5)
         {
-            if (version >= 6)
             {
-                {
-                    writer.WriteCompactArrayCount(TopicStates.Count);
-                    foreach (var item in TopicStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(TopicStates.Count);
-                    foreach (var item in TopicStates)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-        }
-        if (version >= 6)
-        {
-            {
-                writer.WriteCompactArrayCount(LiveBrokers.Count);
-                foreach (var item in LiveBrokers)
+                writer.WriteArrayCount(TopicStates.Count, version >= 6);
+                foreach (var item in TopicStates)
                 {
                     item.Write(ref writer, version);
                 }
             }
         }
-        else
         {
+            writer.WriteArrayCount(LiveBrokers.Count, version >= 6);
+            foreach (var item in LiveBrokers)
             {
-                writer.WriteArrayCount(LiveBrokers.Count);
-                foreach (var item in LiveBrokers)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version >= 6)
@@ -1015,45 +640,19 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         }
         if (version >= 5)
         {
-            if (version >= 6)
             {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(TopicStates.Count);
-                    foreach (var item in TopicStates)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in TopicStates)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-        }
-        if (version >= 6)
-        {
-            {
-                size += KafkaEncoding.SizeOfCompactArrayCount(LiveBrokers.Count);
-                foreach (var item in LiveBrokers)
+                size += KafkaEncoding.SizeOfArrayCount(TopicStates.Count, version >= 6);
+                foreach (var item in TopicStates)
                 {
                     size += item.Size(version);
                 }
             }
         }
-        else
         {
+            size += KafkaEncoding.SizeOfArrayCount(LiveBrokers.Count, version >= 6);
+            foreach (var item in LiveBrokers)
             {
-                size += 4;
-                foreach (var item in LiveBrokers)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version >= 6)

@@ -32,41 +32,20 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
             ProducerId = reader.ReadInt64();
             ProducerEpoch = reader.ReadInt16();
             TransactionResult = reader.ReadBool();
-            if (version == 1)
             {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<WritableTxnMarkerTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    throw new ProtocolException("Topics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<WritableTxnMarkerTopic>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<WritableTxnMarkerTopic>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerTopic();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new WritableTxnMarkerTopic();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             CoordinatorEpoch = reader.ReadInt32();
             if (version == 1)
@@ -80,24 +59,11 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
             writer.WriteInt64(ProducerId);
             writer.WriteInt16(ProducerEpoch);
             writer.WriteBool(TransactionResult);
-            if (version == 1)
             {
+                writer.WriteArrayCount(Topics.Count, version == 1);
+                foreach (var item in Topics)
                 {
-                    writer.WriteCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             writer.WriteInt32(CoordinatorEpoch);
@@ -113,24 +79,11 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
             size += 8;
             size += 2;
             size += 1;
-            if (version == 1)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 1);
+                foreach (var item in Topics)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             size += 4;
@@ -159,45 +112,19 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
+            Name = reader.ReadString(version == 1);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 1)
-            {
+                var count = reader.ReadArrayCount(version == 1, 4);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<int>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(4);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("PartitionIndexes: null array where the version does not allow null");
-                    }
-                    var list = new List<int>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        list.Add(reader.ReadInt32());
-                    }
-                    PartitionIndexes = list;
+                    list.Add(reader.ReadInt32());
                 }
+                PartitionIndexes = list;
             }
             if (version == 1)
             {
@@ -207,32 +134,12 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
+            writer.WriteString(Name, version == 1);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 1)
-            {
+                writer.WriteArrayCount(PartitionIndexes.Count, version == 1);
+                foreach (var item in PartitionIndexes)
                 {
-                    writer.WriteCompactArrayCount(PartitionIndexes.Count);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(PartitionIndexes.Count);
-                    foreach (var item in PartitionIndexes)
-                    {
-                        writer.WriteInt32(item);
-                    }
+                    writer.WriteInt32(item);
                 }
             }
             if (version == 1)
@@ -244,27 +151,9 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
+            size += KafkaEncoding.SizeOfString(Name, version == 1);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 1)
-            {
-                {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(PartitionIndexes.Count);
-                    size += PartitionIndexes.Count * 4;
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    size += PartitionIndexes.Count * 4;
-                }
+                size += KafkaEncoding.SizeOfArrayCount(PartitionIndexes.Count, version == 1) + PartitionIndexes.Count * 4;
             }
             if (version == 1)
             {
@@ -281,41 +170,20 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Markers: null array where the version does not allow null");
-                }
-                var list = new List<WritableTxnMarker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new WritableTxnMarker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Markers = list;
+                throw new ProtocolException("Markers: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<WritableTxnMarker>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Markers: null array where the version does not allow null");
-                }
-                var list = new List<WritableTxnMarker>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new WritableTxnMarker();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Markers = list;
+                var item = new WritableTxnMarker();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Markers = list;
         }
         if (version == 1)
         {
@@ -325,24 +193,11 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 1)
         {
+            writer.WriteArrayCount(Markers.Count, version == 1);
+            foreach (var item in Markers)
             {
-                writer.WriteCompactArrayCount(Markers.Count);
-                foreach (var item in Markers)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Markers.Count);
-                foreach (var item in Markers)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 1)
@@ -354,24 +209,11 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Markers.Count, version == 1);
+            foreach (var item in Markers)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Markers.Count);
-                foreach (var item in Markers)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Markers)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 1)

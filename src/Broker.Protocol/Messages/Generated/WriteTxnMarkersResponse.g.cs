@@ -24,41 +24,20 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             ProducerId = reader.ReadInt64();
-            if (version == 1)
             {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<WritableTxnMarkerTopicResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerTopicResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    throw new ProtocolException("Topics: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<WritableTxnMarkerTopicResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Topics: null array where the version does not allow null");
-                    }
-                    var list = new List<WritableTxnMarkerTopicResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerTopicResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Topics = list;
+                    var item = new WritableTxnMarkerTopicResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Topics = list;
             }
             if (version == 1)
             {
@@ -69,24 +48,11 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
         public void Write(ref KafkaWriter writer, short version)
         {
             writer.WriteInt64(ProducerId);
-            if (version == 1)
             {
+                writer.WriteArrayCount(Topics.Count, version == 1);
+                foreach (var item in Topics)
                 {
-                    writer.WriteCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -99,24 +65,11 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
         {
             var size = 0;
             size += 8;
-            if (version == 1)
             {
+                size += KafkaEncoding.SizeOfArrayCount(Topics.Count, version == 1);
+                foreach (var item in Topics)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Topics.Count);
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Topics)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -141,49 +94,21 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
 
         public void Read(ref KafkaReader reader, short version)
         {
-            if (version == 1)
+            Name = reader.ReadString(version == 1);
             {
-                Name = reader.ReadCompactString();
-            }
-            else
-            {
-                Name = reader.ReadString();
-            }
-            if (version == 1)
-            {
+                var count = reader.ReadArrayCount(version == 1, 1);
+                if (count < 0)
                 {
-                    var count = reader.ReadCompactArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<WritableTxnMarkerPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    throw new ProtocolException("Partitions: null array where the version does not allow null");
                 }
-            }
-            else
-            {
+                var list = new List<WritableTxnMarkerPartitionResult>(count);
+                for (var i = 0; i < count; i++)
                 {
-                    var count = reader.ReadArrayCount(1);
-                    if (count < 0)
-                    {
-                        throw new ProtocolException("Partitions: null array where the version does not allow null");
-                    }
-                    var list = new List<WritableTxnMarkerPartitionResult>(count);
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = new WritableTxnMarkerPartitionResult();
-                        item.Read(ref reader, version);
-                        list.Add(item);
-                    }
-                    Partitions = list;
+                    var item = new WritableTxnMarkerPartitionResult();
+                    item.Read(ref reader, version);
+                    list.Add(item);
                 }
+                Partitions = list;
             }
             if (version == 1)
             {
@@ -193,32 +118,12 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
 
         public void Write(ref KafkaWriter writer, short version)
         {
-            if (version == 1)
+            writer.WriteString(Name, version == 1);
             {
-                writer.WriteCompactString(Name);
-            }
-            else
-            {
-                writer.WriteString(Name);
-            }
-            if (version == 1)
-            {
+                writer.WriteArrayCount(Partitions.Count, version == 1);
+                foreach (var item in Partitions)
                 {
-                    writer.WriteCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    writer.WriteArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        item.Write(ref writer, version);
-                    }
+                    item.Write(ref writer, version);
                 }
             }
             if (version == 1)
@@ -230,32 +135,12 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
         public int Size(short version)
         {
             var size = 0;
-            if (version == 1)
+            size += KafkaEncoding.SizeOfString(Name, version == 1);
             {
-                size += KafkaEncoding.SizeOfCompactString(Name);
-            }
-            else
-            {
-                size += KafkaEncoding.SizeOfString(Name);
-            }
-            if (version == 1)
-            {
+                size += KafkaEncoding.SizeOfArrayCount(Partitions.Count, version == 1);
+                foreach (var item in Partitions)
                 {
-                    size += KafkaEncoding.SizeOfCompactArrayCount(Partitions.Count);
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
-                }
-            }
-            else
-            {
-                {
-                    size += 4;
-                    foreach (var item in Partitions)
-                    {
-                        size += item.Size(version);
-                    }
+                    size += item.Size(version);
                 }
             }
             if (version == 1)
@@ -318,41 +203,20 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
 
     public void Read(ref KafkaReader reader, short version)
     {
-        if (version == 1)
         {
+            var count = reader.ReadArrayCount(version == 1, 1);
+            if (count < 0)
             {
-                var count = reader.ReadCompactArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Markers: null array where the version does not allow null");
-                }
-                var list = new List<WritableTxnMarkerResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new WritableTxnMarkerResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Markers = list;
+                throw new ProtocolException("Markers: null array where the version does not allow null");
             }
-        }
-        else
-        {
+            var list = new List<WritableTxnMarkerResult>(count);
+            for (var i = 0; i < count; i++)
             {
-                var count = reader.ReadArrayCount(1);
-                if (count < 0)
-                {
-                    throw new ProtocolException("Markers: null array where the version does not allow null");
-                }
-                var list = new List<WritableTxnMarkerResult>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    var item = new WritableTxnMarkerResult();
-                    item.Read(ref reader, version);
-                    list.Add(item);
-                }
-                Markers = list;
+                var item = new WritableTxnMarkerResult();
+                item.Read(ref reader, version);
+                list.Add(item);
             }
+            Markers = list;
         }
         if (version == 1)
         {
@@ -362,24 +226,11 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
 
     public void Write(ref KafkaWriter writer, short version)
     {
-        if (version == 1)
         {
+            writer.WriteArrayCount(Markers.Count, version == 1);
+            foreach (var item in Markers)
             {
-                writer.WriteCompactArrayCount(Markers.Count);
-                foreach (var item in Markers)
-                {
-                    item.Write(ref writer, version);
-                }
-            }
-        }
-        else
-        {
-            {
-                writer.WriteArrayCount(Markers.Count);
-                foreach (var item in Markers)
-                {
-                    item.Write(ref writer, version);
-                }
+                item.Write(ref writer, version);
             }
         }
         if (version == 1)
@@ -391,24 +242,11 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
     public int Size(short version)
     {
         var size = 0;
-        if (version == 1)
         {
+            size += KafkaEncoding.SizeOfArrayCount(Markers.Count, version == 1);
+            foreach (var item in Markers)
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Markers.Count);
-                foreach (var item in Markers)
-                {
-                    size += item.Size(version);
-                }
-            }
-        }
-        else
-        {
-            {
-                size += 4;
-                foreach (var item in Markers)
-                {
-                    size += item.Size(version);
-                }
+                size += item.Size(version);
             }
         }
         if (version == 1)

@@ -162,8 +162,7 @@ public sealed partial class BrokerRegistrationChangeRecord : IKafkaMessage
     {
         var size = 0;
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(LogDirs.Count);
-            size += LogDirs.Count * 16;
+            size += KafkaEncoding.SizeOfCompactArrayCount(LogDirs.Count) + LogDirs.Count * 16;
         }
         return size;
     }

@@ -455,8 +455,7 @@ public sealed partial class PartitionChangeRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count);
-            size += Isr.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count) + Isr.Count * 4;
         }
         return size;
     }
@@ -477,8 +476,7 @@ public sealed partial class PartitionChangeRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count);
-            size += Replicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count) + Replicas.Count * 4;
         }
         return size;
     }
@@ -492,8 +490,7 @@ public sealed partial class PartitionChangeRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(RemovingReplicas.Count);
-            size += RemovingReplicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(RemovingReplicas.Count) + RemovingReplicas.Count * 4;
         }
         return size;
     }
@@ -507,8 +504,7 @@ public sealed partial class PartitionChangeRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(AddingReplicas.Count);
-            size += AddingReplicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(AddingReplicas.Count) + AddingReplicas.Count * 4;
         }
         return size;
     }
@@ -529,8 +525,7 @@ public sealed partial class PartitionChangeRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(Directories.Count);
-            size += Directories.Count * 16;
+            size += KafkaEncoding.SizeOfCompactArrayCount(Directories.Count) + Directories.Count * 16;
         }
         return size;
     }
@@ -544,8 +539,7 @@ public sealed partial class PartitionChangeRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(EligibleLeaderReplicas.Count);
-            size += EligibleLeaderReplicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(EligibleLeaderReplicas.Count) + EligibleLeaderReplicas.Count * 4;
         }
         return size;
     }
@@ -559,8 +553,7 @@ public sealed partial class PartitionChangeRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(LastKnownElr.Count);
-            size += LastKnownElr.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(LastKnownElr.Count) + LastKnownElr.Count * 4;
         }
         return size;
     }

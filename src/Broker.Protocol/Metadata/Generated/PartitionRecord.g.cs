@@ -284,20 +284,16 @@ public sealed partial class PartitionRecord : IKafkaMessage
         size += 4;
         size += 16;
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count);
-            size += Replicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(Replicas.Count) + Replicas.Count * 4;
         }
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count);
-            size += Isr.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(Isr.Count) + Isr.Count * 4;
         }
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(RemovingReplicas.Count);
-            size += RemovingReplicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(RemovingReplicas.Count) + RemovingReplicas.Count * 4;
         }
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(AddingReplicas.Count);
-            size += AddingReplicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(AddingReplicas.Count) + AddingReplicas.Count * 4;
         }
         size += 4;
         size += 4;
@@ -305,8 +301,7 @@ public sealed partial class PartitionRecord : IKafkaMessage
         if (version >= 1)
         {
             {
-                size += KafkaEncoding.SizeOfCompactArrayCount(Directories.Count);
-                size += Directories.Count * 16;
+                size += KafkaEncoding.SizeOfCompactArrayCount(Directories.Count) + Directories.Count * 16;
             }
         }
         var taggedCount = 0;
@@ -348,8 +343,7 @@ public sealed partial class PartitionRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(EligibleLeaderReplicas.Count);
-            size += EligibleLeaderReplicas.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(EligibleLeaderReplicas.Count) + EligibleLeaderReplicas.Count * 4;
         }
         return size;
     }
@@ -363,8 +357,7 @@ public sealed partial class PartitionRecord : IKafkaMessage
         }
         else
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(LastKnownElr.Count);
-            size += LastKnownElr.Count * 4;
+            size += KafkaEncoding.SizeOfCompactArrayCount(LastKnownElr.Count) + LastKnownElr.Count * 4;
         }
         return size;
     }

@@ -297,8 +297,7 @@ public sealed partial class RegisterBrokerRecord : IKafkaMessage
     {
         var size = 0;
         {
-            size += KafkaEncoding.SizeOfCompactArrayCount(LogDirs.Count);
-            size += LogDirs.Count * 16;
+            size += KafkaEncoding.SizeOfCompactArrayCount(LogDirs.Count) + LogDirs.Count * 16;
         }
         return size;
     }
