@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Broker.Actors.Tests.Raft.Simulation;
+using Xunit.Abstractions;
+
+namespace Broker.Actors.Tests.Raft;
+
+/// <summary>
+/// Thousands of seeded cluster runs per test (see <see cref="ClusterSimulation"/>). A failure names its
+/// seed and step; replay one seed exactly with RAFT_SEED=n (and RAFT_TRACE=1 to print every message).
+/// RAFT_SEEDS=n changes how many seeds run.
+/// </summary>
+public sealed class RaftSimulationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void ThreeNodeClusterKeepsItsInvariantsUnderChaos() => RunSeeds(nodes: 3, defaultSeeds: 1500, firstSeed: 1);
+
+    [Fact]
+    public void FiveNodeClusterKeepsItsInvariantsUnderChaos() => RunSeeds(nodes: 5, defaultSeeds: 1000, firstSeed: 1_000_001);
+
+    [Fact]
+    public void SameSeedReplaysExactly()
+    {
+        for (var seed = 7; seed < 12; seed++)
+        {
+            var first = new ClusterSimulation(seed, 3).Run();
+            var second = new ClusterSimulation(seed, 3).Run();
+            Assert.Equal(first, second);
+        }
+    }
+
+    private void RunSeeds(int nodes, int defaultSeeds, int firstSeed)
+    {
+        var replay = Environment.GetEnvironmentVariable("RAFT_SEED");
+        if (!string.IsNullOrEmpty(replay))
+        {
+            var requestedNodes = Environment.GetEnvironmentVariable("RAFT_NODES");
+            if (!string.IsNullOrEmpty(requestedNodes) && int.Parse(requestedNodes, CultureInfo.InvariantCulture) != nodes)
+            {
+                return;
+            }
+            var trace = Environment.GetEnvironmentVariable("RAFT_TRACE") == "1";
+            var result = new ClusterSimulation(int.Parse(replay, CultureInfo.InvariantCulture), nodes, trace).Run();
+            output.WriteLine($"seed {replay}: {result}");
+            return;
+        }
+        var count = int.TryParse(Environment.GetEnvironmentVariable("RAFT_SEEDS"), CultureInfo.InvariantCulture, out var n) ? n : defaultSeeds;
+        var failures = new ConcurrentBag<(int Seed, string Message)>();
+        long steps = 0, committed = 0, crashes = 0, snapshots = 0, simulatedMs = 0, epochs = 0;
+        var clock = Stopwatch.StartNew();
+        Parallel.For(firstSeed, firstSeed + count, seed =>
+        {
+            try
+            {
+                var result = new ClusterSimulation(seed, nodes).Run();
+                Interlocked.Add(ref steps, result.Steps);
+                Interlocked.Add(ref committed, result.Committed);
+                Interlocked.Add(ref crashes, result.Crashes);
+                Interlocked.Add(ref snapshots, result.SnapshotsInstalled);
+                Interlocked.Add(ref simulatedMs, result.SimulatedMs);
+                Interlocked.Add(ref epochs, result.LeaderEpochs);
+            }
+            catch (SimulationFailure failure)
+            {
+                failures.Add((seed, failure.Message));
+            }
+        });
+        clock.Stop();
+        output.WriteLine($"{nodes} nodes: {count} seeds in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:F0} seeds/s); " +
+                         $"{steps} steps, {simulatedMs / 1000} simulated s, {committed} committed entries, {epochs} leader epochs, " +
+                         $"{crashes} crashes, {snapshots} snapshot loads");
+        if (!failures.IsEmpty)
+        {
+            var sorted = failures.OrderBy(f => f.Seed).ToList();
+            Assert.Fail($"{sorted.Count} of {count} seeds failed; first: {sorted[0].Message}\nfailing seeds: {string.Join(", ", sorted.Take(20).Select(f => f.Seed))}");
+        }
+    }
+}
