@@ -33,6 +33,8 @@ internal sealed class ClusterSimulation
     private readonly bool _traceAll;
     private readonly long _chaosEndMs;
     private readonly int _snapshotEvery;
+    private readonly bool _preVote;
+    private readonly int _fetchMaxEntries;
     private long _seq;
     private long _now;
     private long _steps;
@@ -56,6 +58,9 @@ internal sealed class ClusterSimulation
         _chaosEndMs = 2_000 + _random.Next(4_000);
         // Some runs never snapshot; the others snapshot often enough that followers need FetchSnapshot.
         _snapshotEvery = _random.Next(3) == 0 ? int.MaxValue : 8 + _random.Next(40);
+        // Half the runs elect without pre-vote, so the plain Vote rules are exercised on their own.
+        _preVote = _random.Next(2) == 0;
+        _fetchMaxEntries = 1 + _random.Next(8);
         _network.LossRate = _random.NextDouble() * 0.1;
         _network.DuplicateRate = _random.NextDouble() * 0.1;
         _network.MaxDelayMs = 2 + _random.Next(25);
@@ -252,7 +257,8 @@ internal sealed class ClusterSimulation
             FetchTimeoutMs = 300,
             RequestTimeoutMs = 200,
             FetchMaxWaitMs = 100,
-            FetchMaxEntries = 8,
+            FetchMaxEntries = _fetchMaxEntries,
+            PreVote = _preVote,
             SnapshotChunkBytes = 16,
         };
         var random = new Random(HashCode.Combine(_seed, node.Id, node.Incarnation) & int.MaxValue ^ _seed);
