@@ -24,6 +24,10 @@ public sealed record RaftConfig(int NodeId, IReadOnlyList<int> Voters)
     /// <summary>How long the leader parks a fetch that has nothing new (FetchRequest.MaxWaitMs).</summary>
     public int FetchMaxWaitMs { get; init; } = 500;
 
+    /// <summary>controller.quorum.append.linger.ms: how long the leader lets appends gather before it flushes
+    /// them (and only then counts them towards the high watermark).</summary>
+    public int AppendLingerMs { get; init; } = 25;
+
     /// <summary>Most entries one FetchResponse carries.</summary>
     public int FetchMaxEntries { get; init; } = 256;
 

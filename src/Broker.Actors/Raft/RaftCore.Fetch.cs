@@ -12,6 +12,7 @@ public sealed partial class RaftCore
     // Leader: the offset of this epoch's leader-change record; the HW only advances past it.
     private long _epochStartOffset;
     private long _beginQuorumSentMs;
+    private long _firstUnflushedAppendMs = -1;
 
     // Follower: when to give up on the leader; the one fetch (or snapshot fetch) in flight.
     private long _fetchDeadlineMs;
@@ -44,6 +45,10 @@ public sealed partial class RaftCore
         }
         var offset = _log.EndOffset;
         _log.Append(new RaftEntry(offset, Epoch, RaftRecordType.Data, value));
+        if (_firstUnflushedAppendMs < 0)
+        {
+            _firstUnflushedAppendMs = _now;
+        }
         CompleteParkedFetches();
         return offset;
     }
@@ -191,9 +196,11 @@ public sealed partial class RaftCore
 
     private void TickLeader()
     {
-        if (_log.FlushedEndOffset < _log.EndOffset)
+        if (_log.FlushedEndOffset < _log.EndOffset && (_firstUnflushedAppendMs < 0 || _now - _firstUnflushedAppendMs >= _config.AppendLingerMs))
         {
-            _log.Flush(); // the linger of the leader's appends ends here
+            // The linger ends: one flush for everything appended meanwhile.
+            _log.Flush();
+            _firstUnflushedAppendMs = -1;
             MaybeAdvanceHighWatermark();
         }
         if (_parkedFetches.Count > 0)

@@ -218,6 +218,7 @@ public sealed partial class RaftCore
         _pendingFetchId = -1;
         _snapshotFetch = null;
         _leaderResigned = false;
+        _firstUnflushedAppendMs = -1;
     }
 
     /// <summary>

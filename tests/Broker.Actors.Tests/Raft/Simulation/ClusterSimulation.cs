@@ -35,6 +35,7 @@ internal sealed class ClusterSimulation
     private readonly int _snapshotEvery;
     private readonly bool _preVote;
     private readonly int _fetchMaxEntries;
+    private readonly int _appendLingerMs;
     private long _seq;
     private long _now;
     private long _steps;
@@ -61,6 +62,7 @@ internal sealed class ClusterSimulation
         // Half the runs elect without pre-vote, so the plain Vote rules are exercised on their own.
         _preVote = _random.Next(2) == 0;
         _fetchMaxEntries = 1 + _random.Next(8);
+        _appendLingerMs = _random.Next(50);
         _network.LossRate = _random.NextDouble() * 0.1;
         _network.DuplicateRate = _random.NextDouble() * 0.1;
         _network.MaxDelayMs = 2 + _random.Next(25);
@@ -73,7 +75,7 @@ internal sealed class ClusterSimulation
         Schedule(_random.Next(20, 80), new SimEvent(EventKind.Propose, 0));
     }
 
-    private enum EventKind { Tick, Chaos, Propose }
+    private enum EventKind { Tick, Chaos, Propose, Restart }
 
     private readonly record struct SimEvent(EventKind Kind, int Node, int Incarnation = 0);
 
@@ -179,6 +181,14 @@ internal sealed class ClusterSimulation
                     Heal();
                 }
                 break;
+            case EventKind.Restart:
+                var rebooted = _nodes[e.Node];
+                if (rebooted.Core is null)
+                {
+                    StartNode(rebooted);
+                    TraceText($"restart {rebooted.Id}");
+                }
+                break;
             case EventKind.Propose:
                 Propose();
                 Schedule(_random.Next(5, 60), e);
@@ -259,6 +269,7 @@ internal sealed class ClusterSimulation
             FetchMaxWaitMs = 100,
             FetchMaxEntries = _fetchMaxEntries,
             PreVote = _preVote,
+            AppendLingerMs = _appendLingerMs,
             SnapshotChunkBytes = 16,
         };
         var random = new Random(HashCode.Combine(_seed, node.Id, node.Incarnation) & int.MaxValue ^ _seed);
@@ -297,13 +308,16 @@ internal sealed class ClusterSimulation
                 action = $"crash {node.Id} loseUnflushed={lose}";
             }
         }
-        else if (roll < 30)
+        else if (roll < 34)
         {
+            // A reboot: down for a moment only, so it comes back while the election it voted in goes on.
             var leader = CurrentLeader();
-            if (leader is not null && _random.Next(2) == 0)
+            var victim = leader is not null && _random.Next(2) == 0 ? leader : node;
+            if (victim.Core is not null)
             {
-                Crash(leader, loseUnflushed: true);
-                action = $"crash leader {leader.Id}";
+                Crash(victim, loseUnflushed: true);
+                Schedule(_random.Next(1, 100), new SimEvent(EventKind.Restart, victim.Id));
+                action = $"reboot {victim.Id}";
             }
             else
             {
