@@ -202,7 +202,7 @@ internal sealed class ClusterSimulation
     {
         var core = node.Core!;
         _fingerprint = Invariants.Chain(_fingerprint, core.Epoch, (ulong)core.HighWatermark ^ ((ulong)core.Role << 56) ^ (ulong)node.Id);
-        _invariants.Check(node.Id, core, node.Log);
+        _invariants.Check(node.Id, core, node.Log, node.Store);
         ApplyCommitted(node);
         _sendBuffer.Clear();
         _sendBuffer.AddRange(core.Outbox);

@@ -17,6 +17,7 @@ internal sealed class Invariants
     private readonly Dictionary<int, int> _leaderOfEpoch = new();
     private readonly List<CommittedEntry> _committed = new();
     private readonly HashSet<long> _committedProposals = new();
+    private readonly Dictionary<(int Node, int Epoch), int> _votes = new();
     private readonly NodeWatch[] _nodes;
 
     public Invariants(int nodeCount)
@@ -61,9 +62,24 @@ internal sealed class Invariants
         watch.LeaderEpochChecked = -1;
     }
 
-    public void Check(int nodeId, RaftCore core, InMemoryRaftLog log)
+    public void Check(int nodeId, RaftCore core, InMemoryRaftLog log, IQuorumStateStore store)
     {
         var watch = _nodes[nodeId];
+        // Persist before send: whatever the messages of this step rely on is already durable.
+        var persisted = store.Read();
+        if (persisted != new QuorumStateData(core.Epoch, core.LeaderId, core.VotedId))
+        {
+            throw new InvariantViolation(
+                $"node {nodeId} acts on epoch {core.Epoch} leader {core.LeaderId} vote {core.VotedId} but persisted {persisted}");
+        }
+        if (core.VotedId >= 0)
+        {
+            if (_votes.TryGetValue((nodeId, core.Epoch), out var voted) && voted != core.VotedId)
+            {
+                throw new InvariantViolation($"node {nodeId} voted twice in epoch {core.Epoch}: for {voted}, then for {core.VotedId}");
+            }
+            _votes[(nodeId, core.Epoch)] = core.VotedId;
+        }
         if (core.Epoch < watch.Epoch)
         {
             throw new InvariantViolation($"node {nodeId} epoch went back from {watch.Epoch} to {core.Epoch}");
