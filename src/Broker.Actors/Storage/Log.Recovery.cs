@@ -138,7 +138,7 @@ public sealed partial class Log
         }
         for (var i = firstUnflushed; i < _segments.Count; i++)
         {
-            if (RecoverSegment(i) > 0)
+            if (RecoverSegment(i, i == firstUnflushed ? recoveryPoint : -1) > 0)
             {
                 // A bad batch mid-log: nothing after it can be trusted to continue the offsets.
                 DeleteSegmentsAfter(i);
@@ -147,10 +147,10 @@ public sealed partial class Log
         }
     }
 
-    private long RecoverSegment(int index)
+    private long RecoverSegment(int index, long fromOffset = -1)
     {
         var segment = _segments[index];
-        var truncated = segment.Recover(Config.IndexIntervalBytes, MaxRecoveryBatchSize);
+        var truncated = segment.Recover(Config.IndexIntervalBytes, MaxRecoveryBatchSize, fromOffset);
         RecoveredSegmentCount++;
         TruncatedBytesOnOpen += truncated;
         if (index < _segments.Count - 1 && segment.Size > 0 && segment.NextOffset > _segments[index + 1].BaseOffset)

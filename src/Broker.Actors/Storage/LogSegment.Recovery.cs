@@ -3,19 +3,47 @@ namespace Broker.Actors.Storage;
 internal sealed partial class LogSegment
 {
     /// <summary>
-    /// Validates every batch (length, magic, CRC, offsets ascending and within this segment),
-    /// rebuilds both indexes, and truncates the file after the last valid batch.
-    /// Returns the number of bytes cut off (a torn or corrupt tail).
+    /// Validates every batch (length, magic, CRC, offsets ascending and within this segment) from
+    /// <paramref name="fromOffset"/> on (everything when -1 or when the indexes cannot be trusted),
+    /// rebuilds the indexes from there, and truncates the file after the last valid batch.
+    /// Batches below <paramref name="fromOffset"/> were flushed with their index entries, so the scan
+    /// starts at the offset index's floor entry. Returns the number of bytes cut off.
     /// </summary>
-    public long Recover(int indexIntervalBytes, int maxBatchSize)
+    public long Recover(int indexIntervalBytes, int maxBatchSize, long fromOffset = -1)
     {
-        OffsetIndex.Reset();
-        TimeIndex.Reset();
-        ResetState();
-        _size = 0;
         var fileLength = RandomAccess.GetLength(_handle);
+        var start = 0;
+        if (fromOffset > BaseOffset && IndexesLoaded && OffsetIndex.IsSane(fileLength) && TimeIndex.IsSane(long.MaxValue))
+        {
+            start = OffsetIndex.LookupPosition(fromOffset);
+        }
+        ResetState();
+        if (start > 0)
+        {
+            // Keep the entries up to the scan start (its own entry included); the time index keeps
+            // what those entries cover, and its last entry is the newest timestamp before the scan.
+            OffsetIndex.TruncateToPosition(start + 1);
+            TimeIndex.TruncateTo(OffsetIndex.LastOffset + 1);
+            if (TimeIndex.Last is { } last)
+            {
+                _maxTimestampSoFar = last.Timestamp;
+                _offsetOfMaxTimestampSoFar = BaseOffset + last.RelativeOffset;
+            }
+            _size = start;
+            if (!ReadRollingTimestamp())
+            {
+                start = 0;
+            }
+        }
+        if (start == 0)
+        {
+            OffsetIndex.Reset();
+            TimeIndex.Reset();
+            ResetState();
+        }
+        _size = start;
         long validBytes;
-        using (var scanner = new BatchScanner(_handle, 0, Math.Min(fileLength, int.MaxValue), validate: true, maxBatchSize))
+        using (var scanner = new BatchScanner(_handle, start, Math.Min(fileLength, int.MaxValue), validate: true, maxBatchSize))
         {
             while (scanner.Next(out var batch) == ScanStatus.Batch)
             {

@@ -159,4 +159,50 @@ public class LogRecoveryTests
         using var r = reopened.Read(10, 100, long.MaxValue);
         Assert.Equal(ErrorCode.OffsetOutOfRange, r.ErrorCode);
     }
+
+    [Fact]
+    public void RecoveryValidatesOnlyAfterTheRecoveryPointWithinASegment()
+    {
+        using var dir = new TempLogDir();
+        var config = LogConfig.Default with { IndexIntervalBytes = 256 };
+        using var live = Log.Open(dir.PartitionDir(), config);
+        for (var i = 0; i < 300; i++)
+        {
+            live.Append(TestBatches.Build(2, valueSize: 50, timestamp: 1_000 + i));
+        }
+        live.Flush();
+        var recoveryPoint = live.RecoveryPoint;
+        Assert.Equal(live.LogEndOffset, recoveryPoint);
+        for (var i = 300; i < 400; i++)
+        {
+            live.Append(TestBatches.Build(2, valueSize: 50, timestamp: 1_000 + i));
+        }
+        var copy = dir.CrashCopy(live.Dir, 1);
+        var file = LastLogFile(copy);
+        var bytes = File.ReadAllBytes(file);
+        // Damage one byte before the recovery point (trusted, so not scanned) and tear the tail.
+        var flushedDamage = bytes.Length / 10;
+        bytes[flushedDamage] ^= 0x10;
+        File.WriteAllBytes(file, bytes[..^5]);
+
+        using var log = Log.Open(copy, config, new LogStartupState(RecoveryPoint: recoveryPoint));
+        Assert.Equal(1, log.SegmentCount);
+        Assert.Equal(live.LogEndOffset - 2, log.LogEndOffset);
+        Assert.InRange(log.TruncatedBytesOnOpen, 1, 200);
+        for (var offset = recoveryPoint - 50; offset < log.LogEndOffset; offset++)
+        {
+            using var r = log.Read(offset, 1, log.LogEndOffset);
+            var b = TestBatches.Batches(r.Records.Span)[0];
+            Assert.InRange(offset, b.Base, b.Last);
+        }
+        Assert.Equal(2 * 398 + 1, log.FetchOffsetByTimestamp(ListOffsetsTimestamp.MaxTimestamp).Offset);
+        // Batch i holds timestamps 1000 + i and 1001 + i: batch i - 1 ends with the first match.
+        Assert.Equal(2 * 349 + 1, log.FetchOffsetByTimestamp(1_350).Offset);
+        Assert.Equal(2 * 99 + 1, log.FetchOffsetByTimestamp(1_100).Offset);
+        Assert.Equal(log.LogEndOffset, log.Append(TestBatches.Build(1)).FirstOffset);
+
+        // Without a recovery point the damaged batch is found and everything from it is cut.
+        using var full = Log.Open(dir.CrashCopy(copy, 2), config);
+        Assert.True(full.LogEndOffset < recoveryPoint);
+    }
 }
