@@ -1,0 +1,216 @@
+using Broker.Actors.Configs;
+using Broker.Protocol.Messages;
+using Broker.Protocol.Metadata;
+
+namespace Broker.Actors.Metadata;
+
+internal sealed partial class ControllerActor
+{
+    private IReadOnlyList<TopicResult> HandleCreateTopics(CreateTopics command)
+    {
+        var image = state.Image;
+        var results = new List<TopicResult>();
+        var records = new List<IKafkaMessage>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var liveBrokers = image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.NodeId).Order().ToArray();
+        if (liveBrokers.Length == 0)
+        {
+            liveBrokers = [state.Settings.NodeId];
+        }
+        foreach (var topic in command.Topics)
+        {
+            if (!seen.Add(topic.Name))
+            {
+                results.Add(Error(topic.Name, ErrorCode.InvalidRequest, "duplicate topic name in request"));
+                continue;
+            }
+            var nameError = TopicNameRules.Validate(topic.Name);
+            if (nameError is not null)
+            {
+                results.Add(Error(topic.Name, ErrorCode.InvalidTopicException, nameError));
+                continue;
+            }
+            if (image.Topic(topic.Name) is not null)
+            {
+                results.Add(Error(topic.Name, ErrorCode.TopicAlreadyExists, $"Topic '{topic.Name}' already exists."));
+                continue;
+            }
+            var collision = image.TopicsByName.Keys.FirstOrDefault(n => TopicNameRules.Collides(n, topic.Name));
+            if (collision is not null)
+            {
+                results.Add(Error(topic.Name, ErrorCode.InvalidTopicException, $"Topic '{topic.Name}' collides with existing topic '{collision}'."));
+                continue;
+            }
+            var partitions = topic.NumPartitions == -1 ? state.Settings.DefaultNumPartitions : topic.NumPartitions;
+            var rf = topic.ReplicationFactor == -1 ? state.Settings.DefaultReplicationFactor : topic.ReplicationFactor;
+            if (topic.Assignments is { Count: > 0 })
+            {
+                partitions = topic.Assignments.Count;
+                rf = (short)topic.Assignments.Values.First().Count;
+            }
+            if (partitions <= 0)
+            {
+                results.Add(Error(topic.Name, ErrorCode.InvalidPartitions, "Number of partitions must be larger than 0."));
+                continue;
+            }
+            if (rf <= 0)
+            {
+                results.Add(Error(topic.Name, ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0."));
+                continue;
+            }
+            if (rf > liveBrokers.Length)
+            {
+                results.Add(Error(topic.Name, ErrorCode.InvalidReplicationFactor,
+                    $"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {liveBrokers.Length} broker(s) are registered."));
+                continue;
+            }
+            try
+            {
+                TopicConfigs.Validate(topic.Configs);
+            }
+            catch (ConfigException ex)
+            {
+                results.Add(Error(topic.Name, ErrorCode.InvalidConfig, ex.Message));
+                continue;
+            }
+            var id = Guid.NewGuid();
+            results.Add(new TopicResult(topic.Name, id, 0, null, partitions, rf));
+            if (command.ValidateOnly)
+            {
+                continue;
+            }
+            records.Add(new TopicRecord { Name = topic.Name, TopicId = id });
+            foreach (var (key, value) in topic.Configs)
+            {
+                if (value is not null)
+                {
+                    records.Add(new ConfigRecord { ResourceType = (sbyte)ConfigResourceType.Topic, ResourceName = topic.Name, Name = key, Value = value });
+                }
+            }
+            var start = Random.Shared.Next(liveBrokers.Length);
+            for (var p = 0; p < partitions; p++)
+            {
+                var replicas = topic.Assignments?.GetValueOrDefault(p)?.ToList()
+                    ?? Enumerable.Range(0, rf).Select(r => liveBrokers[(start + p + r) % liveBrokers.Length]).ToList();
+                records.Add(new PartitionRecord
+                {
+                    PartitionId = p, TopicId = id, Replicas = replicas, Isr = [.. replicas],
+                    Leader = replicas[0], LeaderEpoch = 0, PartitionEpoch = 0,
+                });
+            }
+        }
+        state.Commit(records);
+        return results;
+    }
+
+    private IReadOnlyList<TopicResult> HandleDeleteTopics(DeleteTopics command)
+    {
+        var image = state.Image;
+        var results = new List<TopicResult>();
+        var records = new List<IKafkaMessage>();
+        foreach (var topicRef in command.Topics)
+        {
+            var topic = topicRef.Id != Guid.Empty ? image.Topic(topicRef.Id) : topicRef.Name is { } n ? image.Topic(n) : null;
+            if (topic is null)
+            {
+                results.Add(new TopicResult(topicRef.Name ?? "", topicRef.Id,
+                    (short)(topicRef.Id != Guid.Empty ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition),
+                    "This server does not host this topic."));
+                continue;
+            }
+            results.Add(new TopicResult(topic.Name, topic.Id, 0, null));
+            if (!records.OfType<RemoveTopicRecord>().Any(r => r.TopicId == topic.Id))
+            {
+                records.Add(new RemoveTopicRecord { TopicId = topic.Id });
+            }
+        }
+        state.Commit(records);
+        return results;
+    }
+
+    private IReadOnlyList<TopicResult> HandleCreatePartitions(CreatePartitions command)
+    {
+        var image = state.Image;
+        var results = new List<TopicResult>();
+        var records = new List<IKafkaMessage>();
+        var liveBrokers = image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.NodeId).Order().ToArray();
+        foreach (var request in command.Requests)
+        {
+            var topic = image.Topic(request.Topic);
+            if (topic is null)
+            {
+                results.Add(Error(request.Topic, ErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition."));
+                continue;
+            }
+            var current = topic.Partitions.Length;
+            if (request.Count < current)
+            {
+                results.Add(Error(request.Topic, ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, which is higher than the requested {request.Count}."));
+                continue;
+            }
+            if (request.Count == current)
+            {
+                results.Add(Error(request.Topic, ErrorCode.InvalidPartitions, $"Topic already has {current} partitions."));
+                continue;
+            }
+            var rf = topic.Partitions[0].Replicas.Length;
+            if (request.Assignments is { } a && a.Count != request.Count - current)
+            {
+                results.Add(Error(request.Topic, ErrorCode.InvalidReplicaAssignment, $"Increasing the number of partitions by {request.Count - current} but {a.Count} assignments provided."));
+                continue;
+            }
+            results.Add(new TopicResult(topic.Name, topic.Id, 0, null));
+            if (command.ValidateOnly)
+            {
+                continue;
+            }
+            for (var p = current; p < request.Count; p++)
+            {
+                var replicas = request.Assignments?[p - current].ToList()
+                    ?? Enumerable.Range(0, rf).Select(r => liveBrokers[(p + r) % liveBrokers.Length]).ToList();
+                records.Add(new PartitionRecord
+                {
+                    PartitionId = p, TopicId = topic.Id, Replicas = replicas, Isr = [.. replicas],
+                    Leader = replicas[0], LeaderEpoch = 0, PartitionEpoch = 0,
+                });
+            }
+        }
+        state.Commit(records);
+        return results;
+    }
+}
+
+/// <summary>Kafka's topic naming rules.</summary>
+public static class TopicNameRules
+{
+    public const int MaxLength = 249;
+
+    /// <summary>Null when valid, else the reason (Kafka's wording).</summary>
+    public static string? Validate(string name)
+    {
+        if (name.Length == 0)
+        {
+            return "Topic name is illegal, it can't be empty";
+        }
+        if (name is "." or "..")
+        {
+            return "Topic name cannot be \".\" or \"..\"";
+        }
+        if (name.Length > MaxLength)
+        {
+            return $"Topic name is illegal, it can't be longer than {MaxLength} characters, topic name: {name}";
+        }
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            {
+                return $"Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>'.' and '_' collide in metric names, so Kafka refuses topics that differ only by them.</summary>
+    public static bool Collides(string a, string b) =>
+        a != b && a.Replace('.', '_') == b.Replace('.', '_');
+}

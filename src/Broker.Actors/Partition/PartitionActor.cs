@@ -1,0 +1,85 @@
+using Broker.Actors.Kernel;
+using Broker.Actors.Storage;
+
+namespace Broker.Actors.Partition;
+
+/// <summary>
+/// Owns one partition replica's log: the single writer. Appends, deletes and config changes arrive
+/// as messages, one at a time. On a failure the supervisor restarts it, which reopens (and recovers)
+/// the log from disk in <see cref="PreStart"/>.
+/// </summary>
+public sealed class PartitionActor : ActorBase
+{
+    private readonly PartitionHandle _handle;
+    private readonly Func<Log> _open;
+    private Log _log = null!;
+
+    public PartitionActor(PartitionHandle handle, Func<Log> open)
+    {
+        _handle = handle;
+        _open = open;
+    }
+
+    public static Props Props(PartitionHandle handle, Func<Log> open) =>
+        Kernel.Props.Create(() => new PartitionActor(handle, open));
+
+    /// <summary>The leader epoch stamped on appended batches (single node: 0; the cluster sets it).</summary>
+    public int LeaderEpoch { get; private set; }
+
+    protected override void PreStart()
+    {
+        _log = _open();
+        _handle.Attach(_log);
+    }
+
+    // The LogManager owns the open Log (retention, flushes, checkpoints, clean shutdown); the actor
+    // owns the right to write it.
+    protected override void PostStop() => _handle.Attach(null);
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case AppendToLog append:
+                Append(append);
+                break;
+            case DeleteRecordsBefore delete:
+                var result = _log.DeleteRecordsBefore(delete.Offset);
+                delete.Completion.TrySetResult(result);
+                break;
+            case UpdateLogConfig update:
+                _log.UpdateConfig(update.Config);
+                break;
+            case DeletePartition delete:
+                _handle.Attach(null);
+                delete.Completion.TrySetResult();
+                Context.Stop(Self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Append(AppendToLog append)
+    {
+        LogAppendInfo info;
+        try
+        {
+            info = _log.Append(append.Batches.Span, AppendOrigin.Client, LeaderEpoch);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The log is in an unknown state: answer the client, then let the supervisor reload it.
+            append.Callback.OnAppended(append.Slot, new LogAppendInfo((short)Broker.Protocol.Messages.ErrorCode.KafkaStorageError, -1, -1, -1, -1, -1, 0, false));
+            throw;
+        }
+        if (info.IsSuccess && !info.IsDuplicate)
+        {
+            // A single replica is its own ISR: everything appended is committed.
+            _log.UpdateHighWatermark(_log.LogEndOffset);
+            _handle.RaiseDataAppended();
+        }
+        append.Callback.OnAppended(append.Slot, info);
+    }
+}

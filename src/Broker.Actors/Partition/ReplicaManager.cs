@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Broker.Actors.Kernel;
+using Broker.Actors.Metadata;
+using Broker.Actors.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Actors.Partition;
+
+/// <summary>
+/// This node's shard region: the registry of local partition replicas. It follows the metadata
+/// image, starting a <see cref="PartitionActor"/> for each partition placed on this node and
+/// stopping (and deleting) the ones whose topic is gone.
+/// </summary>
+public sealed class ReplicaManager
+{
+    private readonly ActorSystem _system;
+    private readonly LogManager _logs;
+    private readonly int _nodeId;
+    private readonly Func<TopicImage, LogConfig> _logConfig;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<TopicPartition, PartitionHandle> _partitions = new();
+    private readonly object _applyLock = new();
+
+    public ReplicaManager(ActorSystem system, LogManager logs, int nodeId, Func<TopicImage, LogConfig> logConfig, ILogger logger)
+    {
+        _system = system;
+        _logs = logs;
+        _nodeId = nodeId;
+        _logConfig = logConfig;
+        _logger = logger;
+    }
+
+    /// <summary>Raised after an append moved a partition's log end or high watermark.</summary>
+    public event Action<PartitionHandle>? DataAppended;
+
+    public int Count => _partitions.Count;
+
+    public IEnumerable<PartitionHandle> Partitions => _partitions.Values;
+
+    public PartitionHandle? Get(string topic, int partition) =>
+        _partitions.GetValueOrDefault(new TopicPartition(topic, partition));
+
+    /// <summary>Brings the local replicas in line with a new metadata image.</summary>
+    public void Apply(MetadataImage image)
+    {
+        lock (_applyLock)
+        {
+            foreach (var topic in image.TopicsByName.Values)
+            {
+                LogConfig? config = null;
+                foreach (var p in topic.Partitions)
+                {
+                    if (!p.Replicas.Contains(_nodeId))
+                    {
+                        continue;
+                    }
+                    var tp = new TopicPartition(topic.Name, p.Partition);
+                    if (_partitions.TryGetValue(tp, out var existing))
+                    {
+                        if (existing.TopicId == topic.Id)
+                        {
+                            config ??= _logConfig(topic);
+                            if (existing.Log is { } log && !Equals(log.Config, config))
+                            {
+                                existing.Actor.Tell(new UpdateLogConfig(config));
+                            }
+                            continue;
+                        }
+                        Remove(tp, existing); // same name, new topic id: the old one was deleted
+                    }
+                    config ??= _logConfig(topic);
+                    Start(tp, topic.Id, config);
+                }
+            }
+            foreach (var (tp, handle) in _partitions)
+            {
+                var topic = image.Topic(tp.Topic);
+                if (topic is null || topic.Id != handle.TopicId || tp.Partition >= topic.Partitions.Length)
+                {
+                    Remove(tp, handle);
+                }
+            }
+        }
+    }
+
+    private void Start(TopicPartition tp, Guid topicId, LogConfig config)
+    {
+        var handle = new PartitionHandle(tp, topicId);
+        handle.DataAppended += h => DataAppended?.Invoke(h);
+        var logs = _logs;
+        handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config)), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
+        _partitions[tp] = handle;
+        _logger.LogInformation("started replica {Partition}", tp);
+    }
+
+    private void Remove(TopicPartition tp, PartitionHandle handle)
+    {
+        _partitions.TryRemove(tp, out _);
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        handle.Actor.Tell(new DeletePartition(stopped));
+        _ = stopped.Task.ContinueWith(_ => _logs.DeleteLog(tp), TaskScheduler.Default);
+        _logger.LogInformation("removed replica {Partition}", tp);
+    }
+}

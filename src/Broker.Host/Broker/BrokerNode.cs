@@ -1,0 +1,111 @@
+using Broker.Actors.Configs;
+using Broker.Actors.Kernel;
+using Broker.Actors.Metadata;
+using Broker.Actors.Partition;
+using Broker.Actors.Storage;
+using Broker.Host.Configuration;
+using Broker.Host.Handlers;
+using Broker.Host.Network;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Host;
+
+/// <summary>
+/// The composition root of one broker process: storage, the actor system, the controller, the
+/// local replicas (shard region) and the Kafka listener, started in that order and stopped in
+/// reverse. Tests start it in-process; the executable runs it until SIGTERM.
+/// </summary>
+public sealed partial class BrokerNode : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private BrokerServer? _server;
+
+    private BrokerNode(BrokerSettings settings, ILoggerFactory loggerFactory)
+    {
+        Settings = settings;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("akkabroker");
+    }
+
+    public BrokerSettings Settings { get; }
+    public ActorSystem System { get; private set; } = null!;
+    public LogManager Logs { get; private set; } = null!;
+    public IMetadataController Controller { get; private set; } = null!;
+    public ReplicaManager Replicas { get; private set; } = null!;
+    internal FetchPurgatory FetchPurgatory { get; } = new();
+
+    /// <summary>The metadata image source handlers read (the controller's latest image).</summary>
+    public IMetadataController Metadata => Controller;
+
+    /// <summary>The bound listener port (useful with port 0 in tests).</summary>
+    public int Port => _server?.Port ?? -1;
+
+    public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    {
+        var node = new BrokerNode(settings, loggerFactory);
+        try
+        {
+            await node.StartCoreAsync(cancellationToken).ConfigureAwait(false);
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(CancellationToken cancellationToken)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        System = ActorSystem.Create("broker", _loggerFactory);
+        Logs = LogManager.Startup(new LogManagerConfig
+        {
+            LogDirs = Settings.LogDirs,
+            DefaultLogConfig = LogConfigFor(null),
+            RetentionCheckIntervalMs = Settings.Values.GetLong(BrokerConfigs.LogRetentionCheckIntervalMs),
+        }, tp => LogConfigFor(Controller?.Current.Topic(tp.Topic)));
+        Controller = await StartControllerAsync(cancellationToken).ConfigureAwait(false);
+        Replicas = new ReplicaManager(System, Logs, Settings.NodeId, LogConfigFor, _loggerFactory.CreateLogger<ReplicaManager>());
+        Replicas.DataAppended += FetchPurgatory.OnDataAppended;
+        Controller.ImagePublished += Replicas.Apply;
+        Replicas.Apply(Controller.Current);
+        Logs.StartTimers();
+
+        var listener = Settings.Listeners[0];
+        _server = await BrokerServer.StartAsync(new NetworkSettings
+        {
+            Host = listener.Host,
+            Port = listener.Port,
+            SocketRequestMaxBytes = Settings.SocketRequestMaxBytes,
+            QueuedMaxRequests = Settings.QueuedMaxRequests,
+            NumIoThreads = Settings.NumIoThreads,
+        }, new RequestDispatcher(this, _loggerFactory.CreateLogger<RequestDispatcher>()),
+        configureLogging: b => b.AddProvider(new ForwardingLoggerProvider(_loggerFactory)),
+        cancellationToken: cancellationToken).ConfigureAwait(false);
+        await RegisterAsync(_server.Port).ConfigureAwait(false);
+        _logger.LogInformation("akkabroker node {NodeId} serving Kafka on {Host}:{Port} ({Partitions} partitions, started in {Ms} ms)",
+            Settings.NodeId, listener.Host, _server.Port, Replicas.Count, (int)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Effective log config of a topic: its overrides, then the broker's synonyms, then defaults.</summary>
+    internal LogConfig LogConfigFor(TopicImage? topic) =>
+        TopicConfigs.CreateLogConfig(topic?.Configs ?? (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>(), Settings.Values);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+            _server = null;
+        }
+        if (System is not null)
+        {
+            await System.Terminate().ConfigureAwait(false);
+        }
+        (Controller as IDisposable)?.Dispose();
+        Logs?.Shutdown();
+        _logger.LogInformation("akkabroker node {NodeId} stopped", Settings.NodeId);
+    }
+}

@@ -1,0 +1,85 @@
+using Broker.Actors.Metadata;
+using Broker.Host.Network;
+using Broker.Protocol.Messages;
+
+namespace Broker.Host.Handlers;
+
+/// <summary>CreateTopics, DeleteTopics and CreatePartitions: validated and applied by the controller.</summary>
+internal sealed class AdminTopicHandlers(BrokerNode node)
+{
+    public async ValueTask CreateTopicsAsync(RequestContext request)
+    {
+        var create = request.Decode<CreateTopicsRequest>();
+        var response = new CreateTopicsResponse();
+        var topics = new List<NewTopic>();
+        foreach (var t in create.Topics)
+        {
+            var configs = new Dictionary<string, string?>();
+            foreach (var c in t.Configs)
+            {
+                configs[c.Name] = c.Value;
+            }
+            IReadOnlyDictionary<int, IReadOnlyList<int>>? assignments = t.Assignments.Count == 0 ? null
+                : t.Assignments.ToDictionary(a => a.PartitionIndex, a => (IReadOnlyList<int>)a.BrokerIds);
+            topics.Add(new NewTopic(t.Name, t.NumPartitions, t.ReplicationFactor, configs, assignments));
+        }
+        var results = await node.Controller.CreateTopicsAsync(topics, create.validateOnly).ConfigureAwait(false);
+        foreach (var r in results)
+        {
+            var topic = new CreateTopicsResponse.CreatableTopicResult
+            {
+                Name = r.Name,
+                TopicId = r.TopicId,
+                ErrorCode = r.ErrorCode,
+                ErrorMessage = r.ErrorMessage,
+                NumPartitions = r.NumPartitions,
+                ReplicationFactor = r.ReplicationFactor,
+            };
+            response.Topics.Add(topic);
+        }
+        request.Respond(response);
+    }
+
+    public async ValueTask DeleteTopicsAsync(RequestContext request)
+    {
+        var delete = request.Decode<DeleteTopicsRequest>();
+        var refs = new List<TopicRef>();
+        foreach (var name in delete.TopicNames)
+        {
+            refs.Add(new TopicRef(name, Guid.Empty));
+        }
+        foreach (var t in delete.Topics)
+        {
+            refs.Add(new TopicRef(t.Name, t.TopicId));
+        }
+        var results = await node.Controller.DeleteTopicsAsync(refs).ConfigureAwait(false);
+        var response = new DeleteTopicsResponse();
+        foreach (var r in results)
+        {
+            response.Responses.Add(new DeleteTopicsResponse.DeletableTopicResult
+            {
+                Name = r.Name, TopicId = r.TopicId, ErrorCode = r.ErrorCode, ErrorMessage = r.ErrorMessage,
+            });
+        }
+        request.Respond(response);
+    }
+
+    public async ValueTask CreatePartitionsAsync(RequestContext request)
+    {
+        var create = request.Decode<CreatePartitionsRequest>();
+        var requests = create.Topics
+            .Select(t => new NewPartitions(t.Name, t.Count,
+                t.Assignments?.Select(a => (IReadOnlyList<int>)a.BrokerIds).ToList()))
+            .ToList();
+        var results = await node.Controller.CreatePartitionsAsync(requests, create.ValidateOnly).ConfigureAwait(false);
+        var response = new CreatePartitionsResponse();
+        foreach (var r in results)
+        {
+            response.Results.Add(new CreatePartitionsResponse.CreatePartitionsTopicResult
+            {
+                Name = r.Name, ErrorCode = r.ErrorCode, ErrorMessage = r.ErrorMessage,
+            });
+        }
+        request.Respond(response);
+    }
+}

@@ -1,0 +1,103 @@
+using Broker.Actors.Metadata;
+using Broker.Host.Network;
+using Broker.Protocol.Messages;
+
+namespace Broker.Host.Handlers;
+
+/// <summary>
+/// Metadata: brokers, controller and topics from the current metadata image. Unknown topics are
+/// created when <c>auto.create.topics.enable</c> is on and the client allows it (v4+).
+/// </summary>
+internal sealed class MetadataHandler(BrokerNode node)
+{
+    public async ValueTask HandleAsync(RequestContext request)
+    {
+        var metadata = request.Decode<MetadataRequest>();
+        var version = request.ApiVersion;
+        var image = node.Metadata.Current;
+        if (metadata.Topics is { Count: > 0 } && node.Settings.AutoCreateTopicsEnable && (version < 4 || metadata.AllowAutoTopicCreation))
+        {
+            var missing = metadata.Topics
+                .Where(t => t.Name is { Length: > 0 } name && image.Topic(name) is null && TopicNames.IsValid(name))
+                .Select(t => new NewTopic(t.Name!, -1, -1, new Dictionary<string, string?>()))
+                .ToList();
+            if (missing.Count > 0)
+            {
+                await node.Controller.CreateTopicsAsync(missing, validateOnly: false).ConfigureAwait(false);
+                image = node.Metadata.Current;
+            }
+        }
+        request.Respond(Build(metadata, image, version));
+    }
+
+    private MetadataResponse Build(MetadataRequest metadata, MetadataImage image, short version)
+    {
+        var response = new MetadataResponse
+        {
+            ClusterId = image.ClusterId,
+            ControllerId = node.Settings.NodeId,
+        };
+        foreach (var broker in image.Brokers.Values)
+        {
+            if (!broker.Fenced)
+            {
+                response.Brokers.Add(new MetadataResponse.MetadataResponseBroker
+                {
+                    NodeId = broker.NodeId, Host = broker.Host, Port = broker.Port, Rack = broker.Rack,
+                });
+            }
+        }
+        if (metadata.Topics is null || (metadata.Topics.Count == 0 && version == 0))
+        {
+            // null (v1+) or empty (v0) means every topic.
+            foreach (var topic in image.TopicsByName.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+            {
+                response.Topics.Add(Describe(topic));
+            }
+            return response;
+        }
+        foreach (var requested in metadata.Topics)
+        {
+            var topic = requested.Name is { Length: > 0 } name ? image.Topic(name) : image.Topic(requested.TopicId);
+            if (topic is not null)
+            {
+                response.Topics.Add(Describe(topic));
+                continue;
+            }
+            var invalid = requested.Name is { Length: > 0 } n && !TopicNames.IsValid(n);
+            response.Topics.Add(new MetadataResponse.MetadataResponseTopic
+            {
+                Name = requested.Name,
+                TopicId = requested.TopicId,
+                ErrorCode = (short)(invalid ? ErrorCode.InvalidTopicException
+                    : requested.Name is null or "" ? ErrorCode.UnknownTopicId
+                    : ErrorCode.UnknownTopicOrPartition),
+            });
+        }
+        return response;
+    }
+
+    private static MetadataResponse.MetadataResponseTopic Describe(TopicImage topic)
+    {
+        var result = new MetadataResponse.MetadataResponseTopic
+        {
+            Name = topic.Name,
+            TopicId = topic.Id,
+            IsInternal = topic.Name.StartsWith("__", StringComparison.Ordinal),
+        };
+        foreach (var p in topic.Partitions)
+        {
+            result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+            {
+                PartitionIndex = p.Partition,
+                LeaderId = p.Leader,
+                LeaderEpoch = p.LeaderEpoch,
+                ReplicaNodes = [.. p.Replicas],
+                IsrNodes = [.. p.Isr],
+                OfflineReplicas = [.. p.OfflineReplicas],
+                ErrorCode = (short)(p.Leader < 0 ? ErrorCode.LeaderNotAvailable : ErrorCode.None),
+            });
+        }
+        return result;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using Broker.Actors.Partition;
+using Broker.Actors.Storage;
+using Broker.Host.Network;
+using Broker.Protocol.Messages;
+
+namespace Broker.Host.Handlers;
+
+/// <summary>
+/// Produce: each partition's batches go to the partition actor that owns the log (the single
+/// writer); one <see cref="ProduceCompletion"/> per request gathers the results and answers once
+/// every partition has (acks=0 gets no answer at all).
+/// </summary>
+internal sealed class ProduceHandler(BrokerNode node)
+{
+    public void Handle(RequestContext request)
+    {
+        var produce = request.Decode<ProduceRequest>();
+        var response = new ProduceResponse();
+        var completion = new ProduceCompletion(request, response, produce.Acks);
+        var slot = 0;
+        var pending = new List<(PartitionHandle Handle, Memory<byte> Records, int Slot)>();
+        foreach (var topic in produce.TopicData)
+        {
+            var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topic.Name };
+            response.Responses.Add(topicResponse);
+            var known = node.Metadata.Current.Topic(topic.Name) is not null;
+            foreach (var partition in topic.PartitionData)
+            {
+                var result = new ProduceResponse.PartitionProduceResponse { Index = partition.Index, BaseOffset = -1 };
+                topicResponse.PartitionResponses.Add(result);
+                completion.Register(result);
+                var error = Validate(produce, topic.Name, known, partition, out var handle);
+                if (error != ErrorCode.None)
+                {
+                    result.ErrorCode = (short)error;
+                    slot++;
+                    continue;
+                }
+                pending.Add((handle!, MemoryMarshal.AsMemory(partition.Records!.Value), slot++));
+            }
+        }
+        completion.Expect(pending.Count);
+        foreach (var (handle, records, s) in pending)
+        {
+            handle.Actor.Tell(new AppendToLog(records, produce.Acks, completion, s));
+        }
+    }
+
+    private ErrorCode Validate(ProduceRequest produce, string topic, bool known, ProduceRequest.PartitionProduceData partition, out PartitionHandle? handle)
+    {
+        handle = null;
+        if (produce.TransactionalId is not null)
+        {
+            return ErrorCode.TransactionalIdAuthorizationFailed;
+        }
+        if (produce.Acks is not (0 or 1 or -1))
+        {
+            return ErrorCode.InvalidRequiredAcks;
+        }
+        if (!known)
+        {
+            return ErrorCode.UnknownTopicOrPartition;
+        }
+        handle = node.Replicas.Get(topic, partition.Index);
+        if (handle is null)
+        {
+            return ErrorCode.UnknownTopicOrPartition;
+        }
+        if (partition.Records is not { Length: > 0 })
+        {
+            return ErrorCode.CorruptMessage;
+        }
+        return ErrorCode.None;
+    }
+
+    /// <summary>Collects partition results; the last one to arrive sends the response.</summary>
+    private sealed class ProduceCompletion(RequestContext request, ProduceResponse response, short acks) : IAppendCallback
+    {
+        private readonly List<ProduceResponse.PartitionProduceResponse> _slots = [];
+        private int _remaining = int.MaxValue;
+
+        public void Register(ProduceResponse.PartitionProduceResponse result) => _slots.Add(result);
+
+        public void Expect(int count)
+        {
+            if (Interlocked.Add(ref _remaining, count - int.MaxValue) == 0)
+            {
+                Finish();
+            }
+        }
+
+        public void OnAppended(int slot, in LogAppendInfo info)
+        {
+            var result = _slots[slot];
+            result.ErrorCode = info.ErrorCode;
+            result.BaseOffset = info.IsSuccess ? info.FirstOffset : -1;
+            result.LogAppendTimeMs = info.IsSuccess ? info.LogAppendTime : -1;
+            result.LogStartOffset = info.LogStartOffset;
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                Finish();
+            }
+        }
+
+        private void Finish()
+        {
+            if (acks == 0)
+            {
+                // Kafka closes an acks=0 connection on error: the only way the client can notice.
+                if (_slots.Exists(s => s.ErrorCode != 0))
+                {
+                    request.CloseConnection("acks=0 produce failed");
+                }
+                else
+                {
+                    request.RespondNothing();
+                }
+                return;
+            }
+            request.Respond(response);
+        }
+    }
+}

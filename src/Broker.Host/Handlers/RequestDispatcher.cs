@@ -1,0 +1,101 @@
+using Broker.Host.Network;
+using Broker.Protocol.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace Broker.Host.Handlers;
+
+/// <summary>
+/// Routes each request to the handler of its API. Handlers answer through the request context,
+/// possibly later (after an append, from the purgatory); the I/O loop only waits for the hand-off.
+/// ApiVersions is answered by the network layer itself.
+/// </summary>
+internal sealed class RequestDispatcher : IRequestDispatcher
+{
+    private readonly ProduceHandler _produce;
+    private readonly FetchHandler _fetch;
+    private readonly MetadataHandler _metadata;
+    private readonly ListOffsetsHandler _listOffsets;
+    private readonly AdminTopicHandlers _topics;
+    private readonly InitProducerIdHandler _initProducerId;
+    private readonly ILogger _logger;
+
+    public RequestDispatcher(BrokerNode node, ILogger logger)
+    {
+        _produce = new ProduceHandler(node);
+        _fetch = new FetchHandler(node);
+        _metadata = new MetadataHandler(node);
+        _listOffsets = new ListOffsetsHandler(node);
+        _topics = new AdminTopicHandlers(node);
+        _initProducerId = new InitProducerIdHandler(node);
+        _logger = logger;
+    }
+
+    public ValueTask HandleAsync(RequestContext request)
+    {
+        try
+        {
+            switch ((ApiKey)request.ApiKey)
+            {
+                case ApiKey.Produce:
+                    _produce.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.Fetch:
+                    _fetch.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.ListOffsets:
+                    _listOffsets.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.Metadata:
+                    return Guard(request, _metadata.HandleAsync(request));
+                case ApiKey.CreateTopics:
+                    return Guard(request, _topics.CreateTopicsAsync(request));
+                case ApiKey.DeleteTopics:
+                    return Guard(request, _topics.DeleteTopicsAsync(request));
+                case ApiKey.CreatePartitions:
+                    return Guard(request, _topics.CreatePartitionsAsync(request));
+                case ApiKey.InitProducerId:
+                    return Guard(request, _initProducerId.HandleAsync(request));
+                default:
+                    request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
+                    return ValueTask.CompletedTask;
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(request, ex);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Async handlers run on without holding the I/O loop; a failure closes the connection.</summary>
+    private ValueTask Guard(RequestContext request, ValueTask work)
+    {
+        if (work.IsCompletedSuccessfully)
+        {
+            return ValueTask.CompletedTask;
+        }
+        _ = Observe(request, work);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task Observe(RequestContext request, ValueTask work)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Fail(request, ex);
+        }
+    }
+
+    private void Fail(RequestContext request, Exception ex)
+    {
+        _logger.LogWarning(ex, "request {ApiKey} v{Version} from {Client} failed", (ApiKey)request.ApiKey, request.ApiVersion, request.ClientId);
+        if (!request.IsCompleted)
+        {
+            request.CloseConnection(ex.Message);
+        }
+    }
+}
