@@ -1,15 +1,44 @@
 using Broker.Host.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Broker.Host;
 
 public static class Program
 {
-    public static int Main(string[] args)
-        => BrokerStartup.Run(args, Console.Out, Console.Error, settings =>
+    public static Task<int> Main(string[] args) =>
+        BrokerStartup.RunAsync(args, Console.Out, Console.Error, RunBrokerAsync);
+
+    private static async Task<int> RunBrokerAsync(BrokerSettings settings)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            })
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning));
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
         {
-            Console.WriteLine($"akkabroker {BrokerStartup.Version}");
-            Console.Write(EffectiveConfigPrinter.Print(settings.Values));
-            Console.WriteLine("akkabroker: configuration is valid; the broker is not wired yet, exiting.");
-            return BrokerStartup.ExitOk;
-        });
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
+            {
+                ctx.Cancel = true;
+                stop.Cancel();
+            });
+        await using var node = await BrokerNode.StartAsync(settings, loggerFactory, stop.Token).ConfigureAwait(false);
+        Console.WriteLine($"akkabroker {BrokerStartup.Version} ready on port {node.Port}");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return BrokerStartup.ExitOk;
+    }
 }

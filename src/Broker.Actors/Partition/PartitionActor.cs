@@ -71,7 +71,7 @@ public sealed class PartitionActor : ActorBase
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The log is in an unknown state: answer the client, then let the supervisor reload it.
-            append.Callback.OnAppended(append.Slot, new LogAppendInfo((short)Broker.Protocol.Messages.ErrorCode.KafkaStorageError, -1, -1, -1, -1, -1, 0, false));
+            append.Callback.OnAppended(append.Slot, new LogAppendInfo(Broker.Protocol.Messages.ErrorCode.KafkaStorageError, -1, -1, -1, -1, -1, 0, false));
             throw;
         }
         if (info.IsSuccess && !info.IsDuplicate)

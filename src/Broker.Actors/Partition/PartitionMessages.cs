@@ -15,7 +15,7 @@ public interface IAppendCallback
 public sealed record AppendToLog(Memory<byte> Batches, short RequiredAcks, IAppendCallback Callback, int Slot);
 
 /// <summary>DeleteRecords: advance the log start offset.</summary>
-public sealed record DeleteRecordsBefore(long Offset, TaskCompletionSource<(short ErrorCode, long LowWatermark)> Completion);
+public sealed record DeleteRecordsBefore(long Offset, TaskCompletionSource<(Broker.Protocol.Messages.ErrorCode ErrorCode, long LogStartOffset)> Completion);
 
 /// <summary>A topic config change reached this partition.</summary>
 public sealed record UpdateLogConfig(LogConfig Config);

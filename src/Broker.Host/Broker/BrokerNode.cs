@@ -82,6 +82,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
             QueuedMaxRequests = Settings.QueuedMaxRequests,
             NumIoThreads = Settings.NumIoThreads,
         }, new RequestDispatcher(this, _loggerFactory.CreateLogger<RequestDispatcher>()),
+        SupportedApis.Build(),
         configureLogging: b => b.AddProvider(new ForwardingLoggerProvider(_loggerFactory)),
         cancellationToken: cancellationToken).ConfigureAwait(false);
         await RegisterAsync(_server.Port).ConfigureAwait(false);
@@ -91,7 +92,9 @@ public sealed partial class BrokerNode : IAsyncDisposable
 
     /// <summary>Effective log config of a topic: its overrides, then the broker's synonyms, then defaults.</summary>
     internal LogConfig LogConfigFor(TopicImage? topic) =>
-        TopicConfigs.CreateLogConfig(topic?.Configs ?? (IReadOnlyDictionary<string, string?>)new Dictionary<string, string?>(), Settings.Values);
+        TopicConfigs.CreateLogConfig(
+            topic is null ? new Dictionary<string, string?>() : topic.Configs.ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
+            Settings.Values);
 
     public async ValueTask DisposeAsync()
     {

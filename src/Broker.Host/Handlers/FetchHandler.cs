@@ -94,7 +94,7 @@ internal sealed class FetchHandler(BrokerNode node)
                 var result = log.Read(partition.FetchOffset, Math.Max(maxBytes, 0), snapshot.HighWatermark, minOneMessage: totalBytes == 0);
                 if (result.ErrorCode != 0)
                 {
-                    data.ErrorCode = result.ErrorCode;
+                    data.ErrorCode = (short)result.ErrorCode;
                     result.Dispose();
                     anyError = true;
                     continue;

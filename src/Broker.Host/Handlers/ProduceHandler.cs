@@ -93,7 +93,7 @@ internal sealed class ProduceHandler(BrokerNode node)
         public void OnAppended(int slot, in LogAppendInfo info)
         {
             var result = _slots[slot];
-            result.ErrorCode = info.ErrorCode;
+            result.ErrorCode = (short)info.ErrorCode;
             result.BaseOffset = info.IsSuccess ? info.FirstOffset : -1;
             result.LogAppendTimeMs = info.IsSuccess ? info.LogAppendTime : -1;
             result.LogStartOffset = info.LogStartOffset;

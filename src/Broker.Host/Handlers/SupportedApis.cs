@@ -1,0 +1,32 @@
+using Broker.Host.Network;
+using Broker.Protocol.Messages;
+using ProtocolApiVersions = Broker.Protocol.Messages.ApiVersionTable;
+
+namespace Broker.Host.Handlers;
+
+/// <summary>
+/// The APIs and versions this broker honours, as ApiVersions advertises them. Ranges are ours; the
+/// flexible-version thresholds come from Kafka's specs. Advertise only what the handlers serve.
+/// </summary>
+internal static class SupportedApis
+{
+    private static readonly (ApiKey Key, short Min, short Max)[] Served =
+    [
+        (ApiKey.Produce, 3, 11),          // magic v2 batches only (v3+)
+        (ApiKey.Fetch, 4, 17),            // v4+: v2 batches, isolation level; librdkafka needs 4+ for v2 batches
+        (ApiKey.ListOffsets, 0, 8),
+        (ApiKey.Metadata, 0, 12),
+        (ApiKey.ApiVersions, 0, 4),
+        (ApiKey.CreateTopics, 0, 7),
+        (ApiKey.DeleteTopics, 0, 6),
+        (ApiKey.CreatePartitions, 0, 3),
+        (ApiKey.InitProducerId, 0, 5),
+    ];
+
+    public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>
+        new(Served.Concat(extra ?? []).Select(s =>
+        {
+            var spec = ProtocolApiVersions.Get(s.Key);
+            return new ApiVersionRange((short)s.Key, s.Min, s.Max, spec.FirstFlexibleVersion);
+        }));
+}
