@@ -77,18 +77,21 @@ public sealed class TimerTests : TestKit.TestKit
     [Fact]
     public void Timers_are_cancelled_when_the_actor_stops()
     {
-        var ticker = StartTicker();
-        ticker.Tell("periodic");
-        ExpectMsg<Tick>();
+        // Ticks and the Terminated notice both come from the ticker, so Terminated is after the last tick.
         var probe = CreateTestProbe();
+        var ticker = Sys.ActorOf(Props.Create(() => new Ticker(probe.Ref)), "ticker");
         probe.Watch(ticker);
+        probe.ExpectMsg<string>(s => s.StartsWith("started", StringComparison.Ordinal));
+        ticker.Tell("periodic");
+        probe.ExpectMsg<Tick>();
 
         Sys.Stop(ticker);
-        probe.ExpectTerminated(ticker);
-        var deadLetters = Sys.DeadLetterCount;
+        while (probe.ExpectMsg<object>() is not Terminated)
+        {
+        }
 
-        ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // drains ticks sent before the stop
-        Thread.Sleep(TestKit.TestKitSettings.Dilated(TimeSpan.FromMilliseconds(100)));
+        var deadLetters = Sys.DeadLetterCount;
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         // A timer disposed while its callback was already running can post one last tick, nothing more.
         Assert.True(Sys.DeadLetterCount - deadLetters <= 1, "a cancelled timer kept firing into dead letters");
     }
