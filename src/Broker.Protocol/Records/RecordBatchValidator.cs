@@ -1,19 +1,8 @@
+using Broker.Protocol.Messages;
 using Broker.Protocol.Primitives;
 using Broker.Protocol.Records.Compression;
 
 namespace Broker.Protocol.Records;
-
-/// <summary>Kafka's error codes for record validation (the values are Kafka's wire error codes).</summary>
-public enum RecordErrorCode : short
-{
-    None = 0,
-    CorruptMessage = 2,
-    MessageTooLarge = 10,
-    InvalidTimestamp = 32,
-    UnsupportedForMessageFormat = 43,
-    UnsupportedCompressionType = 76,
-    InvalidRecord = 87,
-}
 
 /// <summary>What the produce path checks; the defaults are a client produce v3+ with Kafka's defaults.</summary>
 public sealed class BatchValidationOptions
@@ -39,9 +28,9 @@ public sealed class BatchValidationOptions
 
 /// <summary>The outcome of <see cref="RecordBatchValidator.Validate"/>; <see cref="Message"/> is set only on error.</summary>
 public readonly record struct BatchValidationResult(
-    RecordErrorCode Error, string? Message, int BatchCount, int RecordCount, long MaxTimestamp)
+    ErrorCode Error, string? Message, int BatchCount, int RecordCount, long MaxTimestamp)
 {
-    public bool IsValid => Error == RecordErrorCode.None;
+    public bool IsValid => Error == ErrorCode.None;
 }
 
 /// <summary>
@@ -56,7 +45,7 @@ public static class RecordBatchValidator
         options ??= BatchValidationOptions.ClientProduce;
         if (records.IsEmpty)
         {
-            return Fail(RecordErrorCode.InvalidRecord, "the request carries no record batch");
+            return Fail(ErrorCode.InvalidRecord, "the request carries no record batch");
         }
         var batches = 0;
         var recordCount = 0;
@@ -68,10 +57,10 @@ public static class RecordBatchValidator
             {
                 if (batches == 1 && options.RequireSingleBatch)
                 {
-                    return Fail(RecordErrorCode.InvalidRecord, "produce requests must carry exactly one record batch");
+                    return Fail(ErrorCode.InvalidRecord, "produce requests must carry exactly one record batch");
                 }
                 var error = ValidateBatch(records, options, ref scratch, ref ownScratch, out var size, out var count, out var batchMax, out var message);
-                if (error != RecordErrorCode.None)
+                if (error != ErrorCode.None)
                 {
                     return Fail(error, message);
                 }
@@ -85,12 +74,12 @@ public static class RecordBatchValidator
         {
             ownScratch?.Dispose();
         }
-        return new BatchValidationResult(RecordErrorCode.None, null, batches, recordCount, maxTimestamp);
+        return new BatchValidationResult(ErrorCode.None, null, batches, recordCount, maxTimestamp);
     }
 
-    private static BatchValidationResult Fail(RecordErrorCode error, string? message) => new(error, message, 0, 0, -1);
+    private static BatchValidationResult Fail(ErrorCode error, string? message) => new(error, message, 0, 0, -1);
 
-    private static RecordErrorCode ValidateBatch(ReadOnlySpan<byte> buffer, BatchValidationOptions options,
+    private static ErrorCode ValidateBatch(ReadOnlySpan<byte> buffer, BatchValidationOptions options,
         ref PooledBufferWriter? scratch, ref PooledBufferWriter? ownScratch,
         out int size, out int count, out long maxTimestamp, out string? message)
     {
@@ -101,60 +90,60 @@ public static class RecordBatchValidator
         if (buffer.Length < RecordBatch.MagicOffset + 1)
         {
             message = $"{buffer.Length} bytes cannot hold a batch header";
-            return RecordErrorCode.CorruptMessage;
+            return ErrorCode.CorruptMessage;
         }
         var magic = (sbyte)buffer[RecordBatch.MagicOffset];
         if (magic != 2)
         {
             message = $"record batches must use magic 2, not {magic}";
-            return RecordErrorCode.InvalidRecord;
+            return ErrorCode.InvalidRecord;
         }
         if (!RecordBatch.TryRead(buffer, out var batch, out size))
         {
             message = "truncated record batch or invalid batch length";
-            return RecordErrorCode.CorruptMessage;
+            return ErrorCode.CorruptMessage;
         }
         if (size > options.MaxBatchSize)
         {
             message = $"batch of {size} bytes exceeds the {options.MaxBatchSize} byte limit";
-            return RecordErrorCode.MessageTooLarge;
+            return ErrorCode.MessageTooLarge;
         }
         if (!batch.IsCrcValid)
         {
             message = $"batch CRC {batch.Crc:x8} does not match its contents ({batch.ComputeCrc():x8})";
-            return RecordErrorCode.CorruptMessage;
+            return ErrorCode.CorruptMessage;
         }
         var compression = batch.Compression;
         if (!CompressionCodecs.IsKnown(compression) || (compression == CompressionType.Zstd && !options.AllowZstd))
         {
             message = $"compression type {(int)compression} is not supported here";
-            return RecordErrorCode.UnsupportedCompressionType;
+            return ErrorCode.UnsupportedCompressionType;
         }
         if (batch.IsControl && !options.AllowControlBatches)
         {
             message = "clients may not write control batches";
-            return RecordErrorCode.InvalidRecord;
+            return ErrorCode.InvalidRecord;
         }
         if (options.RequireZeroBaseOffset && batch.BaseOffset != 0)
         {
             message = $"a produced batch must have base offset 0, not {batch.BaseOffset}";
-            return RecordErrorCode.InvalidRecord;
+            return ErrorCode.InvalidRecord;
         }
         count = batch.RecordCount;
         if (count <= 0 || batch.LastOffsetDelta != count - 1)
         {
             message = $"record count {count} is inconsistent with last offset delta {batch.LastOffsetDelta}";
-            return RecordErrorCode.InvalidRecord;
+            return ErrorCode.InvalidRecord;
         }
         maxTimestamp = batch.MaxTimestamp;
         if (compression != CompressionType.None && !options.ValidateCompressedRecords)
         {
-            return RecordErrorCode.None;
+            return ErrorCode.None;
         }
         return ValidateRecords(batch, options, ref scratch, ref ownScratch, out message);
     }
 
-    private static RecordErrorCode ValidateRecords(RecordBatch batch, BatchValidationOptions options,
+    private static ErrorCode ValidateRecords(RecordBatch batch, BatchValidationOptions options,
         ref PooledBufferWriter? scratch, ref PooledBufferWriter? ownScratch, out string? message)
     {
         message = null;
@@ -173,12 +162,12 @@ public static class RecordBatchValidator
             catch (ProtocolException e)
             {
                 message = e.Message;
-                return RecordErrorCode.CorruptMessage;
+                return ErrorCode.CorruptMessage;
             }
             catch (DllNotFoundException e)
             {
                 message = e.Message;
-                return RecordErrorCode.UnsupportedCompressionType;
+                return ErrorCode.UnsupportedCompressionType;
             }
         }
         try
@@ -189,12 +178,12 @@ public static class RecordBatchValidator
                 if (record.OffsetDelta != expected)
                 {
                     message = $"record {expected} has offset delta {record.OffsetDelta}";
-                    return RecordErrorCode.InvalidRecord;
+                    return ErrorCode.InvalidRecord;
                 }
                 if (options.RequireKeys && record.KeyIsNull)
                 {
                     message = "compacted topics require a key on every record";
-                    return RecordErrorCode.InvalidRecord;
+                    return ErrorCode.InvalidRecord;
                 }
                 expected++;
             }
@@ -202,8 +191,8 @@ public static class RecordBatchValidator
         catch (ProtocolException e)
         {
             message = "invalid record structure: " + e.Message;
-            return RecordErrorCode.InvalidRecord;
+            return ErrorCode.InvalidRecord;
         }
-        return RecordErrorCode.None;
+        return ErrorCode.None;
     }
 }

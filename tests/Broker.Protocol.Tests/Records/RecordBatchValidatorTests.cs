@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Broker.Protocol.Messages;
 using Broker.Protocol.Records;
 
 namespace Broker.Protocol.Tests.Records;
@@ -41,7 +42,7 @@ public class RecordBatchValidatorTests
 
     [Fact]
     public void EmptyRecordsAreInvalid() =>
-        Assert.Equal(RecordErrorCode.InvalidRecord, RecordBatchValidator.Validate([]).Error);
+        Assert.Equal(ErrorCode.InvalidRecord, RecordBatchValidator.Validate([]).Error);
 
     [Fact]
     public void BadCrcIsCorruptMessage()
@@ -49,7 +50,7 @@ public class RecordBatchValidatorTests
         var b = Batch();
         b[^1] ^= 0xFF;
         var r = RecordBatchValidator.Validate(b);
-        Assert.Equal(RecordErrorCode.CorruptMessage, r.Error);
+        Assert.Equal(ErrorCode.CorruptMessage, r.Error);
         Assert.Contains("CRC", r.Message);
     }
 
@@ -60,7 +61,7 @@ public class RecordBatchValidatorTests
         for (var cut = 1; cut < b.Length; cut += 7)
         {
             var error = RecordBatchValidator.Validate(b.AsSpan(0, cut)).Error;
-            Assert.True(error == RecordErrorCode.CorruptMessage, $"cut {cut}: {error}");
+            Assert.True(error == ErrorCode.CorruptMessage, $"cut {cut}: {error}");
         }
     }
 
@@ -69,7 +70,7 @@ public class RecordBatchValidatorTests
     {
         var b = Batch();
         b[RecordBatch.MagicOffset] = 1;
-        Assert.Equal(RecordErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
+        Assert.Equal(ErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public class RecordBatchValidatorTests
     {
         var b = Batch(records: 100);
         var r = RecordBatchValidator.Validate(b, new BatchValidationOptions { MaxBatchSize = 1000 });
-        Assert.Equal(RecordErrorCode.MessageTooLarge, r.Error);
+        Assert.Equal(ErrorCode.MessageTooLarge, r.Error);
     }
 
     [Fact]
@@ -86,7 +87,7 @@ public class RecordBatchValidatorTests
         var b = Batch();
         BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(RecordBatch.LastOffsetDeltaOffset), 5);
         Recrc(b);
-        Assert.Equal(RecordErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
+        Assert.Equal(ErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
 
         // Header says 4 records (and last delta 3) but holds 3.
         b = Batch();
@@ -94,7 +95,7 @@ public class RecordBatchValidatorTests
         BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(RecordBatch.RecordCountOffset), 4);
         Recrc(b);
         var r = RecordBatchValidator.Validate(b);
-        Assert.Equal(RecordErrorCode.InvalidRecord, r.Error);
+        Assert.Equal(ErrorCode.InvalidRecord, r.Error);
         Assert.Contains("record", r.Message);
 
         // Same lie inside a compressed batch is found after decompression.
@@ -102,7 +103,7 @@ public class RecordBatchValidatorTests
         BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(RecordBatch.LastOffsetDeltaOffset), 1);
         BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(RecordBatch.RecordCountOffset), 2);
         Recrc(b);
-        Assert.Equal(RecordErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
+        Assert.Equal(ErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public class RecordBatchValidatorTests
         var b = builder.ToArray();
         BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(RecordBatch.LastOffsetDeltaOffset), 1);
         Recrc(b);
-        Assert.Equal(RecordErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
+        Assert.Equal(ErrorCode.InvalidRecord, RecordBatchValidator.Validate(b).Error);
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public class RecordBatchValidatorTests
         b[RecordBatch.HeaderSize + 11] ^= 0x5A;
         Recrc(b);
         var r = RecordBatchValidator.Validate(b);
-        Assert.Equal(RecordErrorCode.CorruptMessage, r.Error);
+        Assert.Equal(ErrorCode.CorruptMessage, r.Error);
     }
 
     [Fact]
@@ -136,14 +137,14 @@ public class RecordBatchValidatorTests
         var b = builder.ToArray();
         Assert.True(b.Length < 10_000);
         var r = RecordBatchValidator.Validate(b, new BatchValidationOptions { MaxDecompressedBytes = 1_000_000 });
-        Assert.Equal(RecordErrorCode.CorruptMessage, r.Error);
+        Assert.Equal(ErrorCode.CorruptMessage, r.Error);
         Assert.True(RecordBatchValidator.Validate(b).IsValid);
     }
 
     [Fact]
     public void ProduceRules()
     {
-        Assert.Equal(RecordErrorCode.InvalidRecord,
+        Assert.Equal(ErrorCode.InvalidRecord,
             RecordBatchValidator.Validate(Batch(configure: b => b.BaseOffset = 5)).Error);
         Assert.True(RecordBatchValidator.Validate(Batch(configure: b => b.BaseOffset = 5),
             new BatchValidationOptions { RequireZeroBaseOffset = false }).IsValid);
@@ -151,26 +152,26 @@ public class RecordBatchValidatorTests
         using var control = new RecordBatchBuilder();
         control.AppendEndTransactionMarker(1, commit: false, coordinatorEpoch: 0);
         var marker = control.ToArray();
-        Assert.Equal(RecordErrorCode.InvalidRecord, RecordBatchValidator.Validate(marker).Error);
+        Assert.Equal(ErrorCode.InvalidRecord, RecordBatchValidator.Validate(marker).Error);
         Assert.True(RecordBatchValidator.Validate(marker, new BatchValidationOptions { AllowControlBatches = true }).IsValid);
 
         var two = Batch().Concat(Batch()).ToArray();
-        Assert.Equal(RecordErrorCode.InvalidRecord, RecordBatchValidator.Validate(two).Error);
+        Assert.Equal(ErrorCode.InvalidRecord, RecordBatchValidator.Validate(two).Error);
         var both = RecordBatchValidator.Validate(two, new BatchValidationOptions { RequireSingleBatch = false });
         Assert.True(both.IsValid);
         Assert.Equal(2, both.BatchCount);
         Assert.Equal(6, both.RecordCount);
 
-        Assert.Equal(RecordErrorCode.UnsupportedCompressionType,
+        Assert.Equal(ErrorCode.UnsupportedCompressionType,
             RecordBatchValidator.Validate(Batch(CompressionType.Zstd), new BatchValidationOptions { AllowZstd = false }).Error);
         var unknown = Batch();
         unknown[RecordBatch.AttributesOffset + 1] |= 0x06;
         Recrc(unknown);
-        Assert.Equal(RecordErrorCode.UnsupportedCompressionType, RecordBatchValidator.Validate(unknown).Error);
+        Assert.Equal(ErrorCode.UnsupportedCompressionType, RecordBatchValidator.Validate(unknown).Error);
 
         using var nullKey = new RecordBatchBuilder();
         nullKey.Append(1, null, [1]);
-        Assert.Equal(RecordErrorCode.InvalidRecord,
+        Assert.Equal(ErrorCode.InvalidRecord,
             RecordBatchValidator.Validate(nullKey.ToArray(), new BatchValidationOptions { RequireKeys = true }).Error);
     }
 
