@@ -163,6 +163,34 @@ public class CompressionCodecTests
         Assert.Equal(0, output.WrittenCount);
     }
 
+    [Fact]
+    public void SnappyDecoderSurvivesMutatedBlocks()
+    {
+        // The decoder reads through refs with its own range checks: mutate every kind of element
+        // and check that it either decodes within bounds or reports corruption.
+        var data = Data(20_000, repetitive: true);
+        var block = new byte[SnappyBlock.MaxCompressedLength(data.Length)];
+        block = block.AsSpan(0, SnappyBlock.Compress(data, block)).ToArray();
+        var rng = new Random(5);
+        for (var trial = 0; trial < 5000; trial++)
+        {
+            var bad = (byte[])block.Clone();
+            for (var k = rng.Next(1, 5); k > 0; k--)
+            {
+                bad[rng.Next(3, bad.Length)] = (byte)rng.Next(256); // after the 3-byte length preamble
+            }
+            var cut = rng.Next(4) == 0 ? rng.Next(3, bad.Length) : bad.Length;
+            var output = new byte[data.Length];
+            try
+            {
+                SnappyBlock.Decompress(bad.AsSpan(0, cut), output);
+            }
+            catch (ProtocolException)
+            {
+            }
+        }
+    }
+
     [Theory]
     [InlineData(CompressionType.Gzip, "gzip", "-c")]
     [InlineData(CompressionType.Lz4, "lz4", "-c")]

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Broker.Protocol.Primitives;
 
 namespace Broker.Protocol.Records.Compression;
@@ -49,94 +51,117 @@ public static class SnappyBlock
         {
             throw new ArgumentException("destination must have the declared uncompressed length", nameof(destination));
         }
-        var src = block;
+        // Elements are a few bytes each, so per-element overhead dominates: the loop reads and
+        // writes through refs after explicit range checks, and short literals and copies move
+        // 8 or 16 bytes at a time when there is slack past them (the extra bytes are overwritten
+        // by later elements, and never read before that).
+        ref var src = ref MemoryMarshal.GetReference(block);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var srcLength = block.Length;
+        var dstLength = destination.Length;
         var d = 0;
-        while (i < src.Length)
+        while (i < srcLength)
         {
-            int tag = src[i++];
+            int tag = Unsafe.Add(ref src, i++);
             int length;
             int offset;
             switch (tag & 3)
             {
                 case 0:
-                    length = tag >> 2;
-                    if (length >= 60)
+                    length = (tag >> 2) + 1;
+                    if (length <= 16 && srcLength - i >= 16 && dstLength - d >= 16)
                     {
-                        var extra = length - 59;
-                        if (extra > src.Length - i)
+                        Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, d), Unsafe.ReadUnaligned<Vector128<byte>>(ref Unsafe.Add(ref src, i)));
+                        i += length;
+                        d += length;
+                        continue;
+                    }
+                    if (length > 60)
+                    {
+                        var extra = length - 60;
+                        if (extra > srcLength - i)
                         {
                             throw Corrupt("literal length runs past the end");
                         }
                         uint l = 0;
                         for (var k = 0; k < extra; k++)
                         {
-                            l |= (uint)src[i + k] << (8 * k);
+                            l |= (uint)Unsafe.Add(ref src, i + k) << (8 * k);
                         }
                         i += extra;
                         if (l >= int.MaxValue)
                         {
                             throw Corrupt("literal too long");
                         }
-                        length = (int)l;
+                        length = (int)l + 1;
                     }
-                    length++;
-                    if (length > src.Length - i || length > destination.Length - d)
+                    if (length > srcLength - i || length > dstLength - d)
                     {
                         throw Corrupt("literal overruns the input or the declared length");
                     }
-                    src.Slice(i, length).CopyTo(destination.Slice(d));
+                    Unsafe.CopyBlockUnaligned(ref Unsafe.Add(ref dst, d), ref Unsafe.Add(ref src, i), (uint)length);
                     i += length;
                     d += length;
                     continue;
                 case 1:
-                    if (i >= src.Length)
+                    if (i >= srcLength)
                     {
                         throw Corrupt("copy runs past the end");
                     }
                     length = 4 + ((tag >> 2) & 7);
-                    offset = ((tag & 0xE0) << 3) | src[i++];
+                    offset = ((tag & 0xE0) << 3) | Unsafe.Add(ref src, i++);
                     break;
                 case 2:
-                    if (src.Length - i < 2)
+                    if (srcLength - i < 2)
                     {
                         throw Corrupt("copy runs past the end");
                     }
                     length = 1 + (tag >> 2);
-                    offset = BinaryPrimitives.ReadUInt16LittleEndian(src.Slice(i));
+                    offset = BinaryPrimitives.ReadUInt16LittleEndian(block.Slice(i));
                     i += 2;
                     break;
                 default:
-                    if (src.Length - i < 4)
+                    if (srcLength - i < 4)
                     {
                         throw Corrupt("copy runs past the end");
                     }
                     length = 1 + (tag >> 2);
-                    var o = BinaryPrimitives.ReadUInt32LittleEndian(src.Slice(i));
+                    var o = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(i));
                     offset = o > int.MaxValue ? int.MaxValue : (int)o;
                     i += 4;
                     break;
             }
-            if (offset == 0 || offset > d || length > destination.Length - d)
+            if (offset == 0 || offset > d || length > dstLength - d)
             {
                 throw Corrupt($"copy of {length} bytes at offset {offset} is out of range");
             }
-            if (offset >= length)
+            ref var to = ref Unsafe.Add(ref dst, d);
+            ref var from = ref Unsafe.Add(ref dst, d - offset);
+            if (offset >= 8 && dstLength - d >= ((length + 7) & ~7))
             {
-                destination.Slice(d - offset, length).CopyTo(destination.Slice(d));
+                // Each 8-byte read lies wholly before the write position, so overlap is safe.
+                for (var k = 0; k < length; k += 8)
+                {
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref to, k), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref from, k)));
+                }
+            }
+            else if (offset >= length)
+            {
+                Unsafe.CopyBlockUnaligned(ref to, ref from, (uint)length);
             }
             else
             {
-                // Overlapping copy: a run that repeats the last `offset` bytes.
+                // A run repeating the last `offset` (< 8) bytes.
                 for (var k = 0; k < length; k++)
                 {
-                    destination[d + k] = destination[d - offset + k];
+                    Unsafe.Add(ref to, k) = Unsafe.Add(ref from, k);
                 }
             }
             d += length;
         }
-        if (d != destination.Length)
+        if (d != dstLength)
         {
-            throw Corrupt($"block decodes to {d} bytes but declares {destination.Length}");
+            throw Corrupt($"block decodes to {d} bytes but declares {dstLength}");
         }
     }
 
