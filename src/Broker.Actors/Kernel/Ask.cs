@@ -57,13 +57,14 @@ public static class AskExtensions
             throw;
         }
 
+        // Failure first: for Ask<object> a Status.Failure must still throw, not come back as a value.
         switch (reply)
         {
-            case T value:
-                return value;
             case Status.Failure failure:
                 ExceptionDispatchInfo.Throw(failure.Cause);
                 throw null!; // unreachable
+            case T value:
+                return value;
             default:
                 throw new InvalidCastException($"Ask to {target.Path} expected {typeof(T).Name} but got {reply.GetType().Name}");
         }

@@ -39,6 +39,14 @@ public sealed class AskTests : TestKit.TestKit
         var responder = Sys.ActorOf(Props.Create<Responder>(), "responder");
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => responder.Ask<int>("fail", TestKit.TestKitSettings.DefaultTimeout));
         Assert.Equal("boom", ex.Message);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => responder.Ask("fail", TestKit.TestKitSettings.DefaultTimeout));
+    }
+
+    [Fact]
+    public async Task Reply_of_the_wrong_type_is_an_InvalidCastException()
+    {
+        var responder = Sys.ActorOf(Props.Create<Responder>(), "responder");
+        await Assert.ThrowsAsync<InvalidCastException>(() => responder.Ask<string>(21, TestKit.TestKitSettings.DefaultTimeout));
     }
 
     [Fact]
