@@ -37,6 +37,12 @@ public readonly ref partial struct RecordBatch
         return new RecordEnumerator(scratch.WrittenSpan, CheckedRecordCount());
     }
 
+    /// <summary>A record's timestamp: the batch's max timestamp under LogAppendTime, else base + delta.</summary>
+    public long TimestampOf(in Record record) => IsLogAppendTime ? MaxTimestamp : BaseTimestamp + record.TimestampDelta;
+
+    /// <summary>A record's absolute offset.</summary>
+    public long OffsetOf(in Record record) => BaseOffset + record.OffsetDelta;
+
     private int CheckedRecordCount()
     {
         var count = RecordCount;

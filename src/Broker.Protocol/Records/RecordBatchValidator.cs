@@ -24,11 +24,22 @@ public sealed class BatchValidationOptions
     /// <summary>Decompress compressed batches to check their records, as Kafka's LogValidator does.</summary>
     public bool ValidateCompressedRecords { get; init; } = true;
     public int MaxDecompressedBytes { get; init; } = CompressionCodecs.DefaultMaxDecompressedBytes;
+    /// <summary>The broker's clock for the timestamp bounds below (CreateTime records only).</summary>
+    public long NowMs { get; init; }
+    /// <summary>log.message.timestamp.before.max.ms: how far in the past a record's timestamp may be.</summary>
+    public long TimestampBeforeMaxMs { get; init; } = long.MaxValue;
+    /// <summary>log.message.timestamp.after.max.ms: how far in the future a record's timestamp may be.</summary>
+    public long TimestampAfterMaxMs { get; init; } = long.MaxValue;
 }
 
-/// <summary>The outcome of <see cref="RecordBatchValidator.Validate"/>; <see cref="Message"/> is set only on error.</summary>
+/// <summary>
+/// The outcome of <see cref="RecordBatchValidator.Validate"/>; <see cref="Message"/> is set only on error.
+/// <see cref="MaxTimestamp"/> comes from the records themselves when they were read (the header's
+/// otherwise), and <see cref="OffsetDeltaOfMaxTimestamp"/> is the index of the record that has it
+/// (the last record when only headers were read), as the time index needs.
+/// </summary>
 public readonly record struct BatchValidationResult(
-    ErrorCode Error, string? Message, int BatchCount, int RecordCount, long MaxTimestamp)
+    ErrorCode Error, string? Message, int BatchCount, int RecordCount, long MaxTimestamp, int OffsetDeltaOfMaxTimestamp)
 {
     public bool IsValid => Error == ErrorCode.None;
 }
@@ -50,6 +61,7 @@ public static class RecordBatchValidator
         var batches = 0;
         var recordCount = 0;
         var maxTimestamp = -1L;
+        var offsetOfMax = -1;
         PooledBufferWriter? ownScratch = null;
         try
         {
@@ -59,14 +71,18 @@ public static class RecordBatchValidator
                 {
                     return Fail(ErrorCode.InvalidRecord, "produce requests must carry exactly one record batch");
                 }
-                var error = ValidateBatch(records, options, ref scratch, ref ownScratch, out var size, out var count, out var batchMax, out var message);
+                var error = ValidateBatch(records, options, ref scratch, ref ownScratch, out var size, out var count, out var batchMax, out var batchMaxDelta, out var message);
                 if (error != ErrorCode.None)
                 {
                     return Fail(error, message);
                 }
                 batches++;
+                if (batchMax > maxTimestamp || offsetOfMax < 0)
+                {
+                    maxTimestamp = batchMax;
+                    offsetOfMax = recordCount + batchMaxDelta;
+                }
                 recordCount += count;
-                maxTimestamp = Math.Max(maxTimestamp, batchMax);
                 records = records.Slice(size);
             }
         }
@@ -74,18 +90,19 @@ public static class RecordBatchValidator
         {
             ownScratch?.Dispose();
         }
-        return new BatchValidationResult(ErrorCode.None, null, batches, recordCount, maxTimestamp);
+        return new BatchValidationResult(ErrorCode.None, null, batches, recordCount, maxTimestamp, offsetOfMax);
     }
 
-    private static BatchValidationResult Fail(ErrorCode error, string? message) => new(error, message, 0, 0, -1);
+    private static BatchValidationResult Fail(ErrorCode error, string? message) => new(error, message, 0, 0, -1, -1);
 
     private static ErrorCode ValidateBatch(ReadOnlySpan<byte> buffer, BatchValidationOptions options,
         ref PooledBufferWriter? scratch, ref PooledBufferWriter? ownScratch,
-        out int size, out int count, out long maxTimestamp, out string? message)
+        out int size, out int count, out long maxTimestamp, out int maxTimestampDelta, out string? message)
     {
         size = 0;
         count = 0;
         maxTimestamp = -1;
+        maxTimestampDelta = -1;
         message = null;
         if (buffer.Length < RecordBatch.MagicOffset + 1)
         {
@@ -136,15 +153,17 @@ public static class RecordBatchValidator
             return ErrorCode.InvalidRecord;
         }
         maxTimestamp = batch.MaxTimestamp;
+        maxTimestampDelta = batch.LastOffsetDelta;
         if (compression != CompressionType.None && !options.ValidateCompressedRecords)
         {
             return ErrorCode.None;
         }
-        return ValidateRecords(batch, options, ref scratch, ref ownScratch, out message);
+        return ValidateRecords(batch, options, ref scratch, ref ownScratch, ref maxTimestamp, ref maxTimestampDelta, out message);
     }
 
     private static ErrorCode ValidateRecords(RecordBatch batch, BatchValidationOptions options,
-        ref PooledBufferWriter? scratch, ref PooledBufferWriter? ownScratch, out string? message)
+        ref PooledBufferWriter? scratch, ref PooledBufferWriter? ownScratch,
+        ref long maxTimestamp, ref int maxTimestampDelta, out string? message)
     {
         message = null;
         RecordEnumerator records;
@@ -173,6 +192,12 @@ public static class RecordBatchValidator
         try
         {
             var expected = 0;
+            var createTime = !batch.IsLogAppendTime;
+            var baseTimestamp = batch.BaseTimestamp;
+            var earliest = options.TimestampBeforeMaxMs == long.MaxValue ? long.MinValue : options.NowMs - options.TimestampBeforeMaxMs;
+            var latest = options.TimestampAfterMaxMs == long.MaxValue ? long.MaxValue : options.NowMs + options.TimestampAfterMaxMs;
+            var max = long.MinValue;
+            var maxDelta = -1;
             foreach (var record in records)
             {
                 if (record.OffsetDelta != expected)
@@ -185,7 +210,23 @@ public static class RecordBatchValidator
                     message = "compacted topics require a key on every record";
                     return ErrorCode.InvalidRecord;
                 }
+                var timestamp = baseTimestamp + record.TimestampDelta;
+                if (createTime && (timestamp < earliest || timestamp > latest))
+                {
+                    message = $"record {expected} has timestamp {timestamp}, outside [{earliest}, {latest}]";
+                    return ErrorCode.InvalidTimestamp;
+                }
+                if (timestamp > max)
+                {
+                    max = timestamp;
+                    maxDelta = record.OffsetDelta;
+                }
                 expected++;
+            }
+            if (createTime)
+            {
+                maxTimestamp = max;
+                maxTimestampDelta = maxDelta;
             }
         }
         catch (ProtocolException e)

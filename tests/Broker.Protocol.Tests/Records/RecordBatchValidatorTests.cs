@@ -195,4 +195,51 @@ public class RecordBatchValidatorTests
             Assert.True(r.IsValid || r.Message is not null);
         }
     }
+
+    [Theory]
+    [InlineData(CompressionType.None)]
+    [InlineData(CompressionType.Gzip)]
+    public void MaxTimestampAndItsOffsetComeFromTheRecords(CompressionType compression)
+    {
+        using var b = new RecordBatchBuilder(compression);
+        b.Append(500, [1], [1]);
+        b.Append(900, [2], [2]);
+        b.Append(700, [3], [3]);
+        b.Append(900, [4], [4]);
+        var bytes = b.ToArray();
+        // A header that lies about its max timestamp does not fool the result.
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(RecordBatch.MaxTimestampOffset), 1);
+        Recrc(bytes);
+        var r = RecordBatchValidator.Validate(bytes);
+        Assert.True(r.IsValid, r.Message);
+        Assert.Equal(900, r.MaxTimestamp);
+        Assert.Equal(1, r.OffsetDeltaOfMaxTimestamp);
+
+        var view = new RecordBatch(bytes);
+        using var scratch = new PooledBufferWriter();
+        var e = view.GetRecords(scratch);
+        Assert.True(e.MoveNext());
+        Assert.Equal(500, view.TimestampOf(e.Current));
+        Assert.Equal(0, view.OffsetOf(e.Current));
+    }
+
+    [Fact]
+    public void TimestampsOutsideTheConfiguredWindowAreInvalid()
+    {
+        using var b = new RecordBatchBuilder();
+        b.Append(10_000, [1], [1]);
+        b.Append(20_000, [2], [2]);
+        var bytes = b.ToArray();
+        var window = new BatchValidationOptions { NowMs = 15_000, TimestampBeforeMaxMs = 5_000, TimestampAfterMaxMs = 5_000 };
+        Assert.True(RecordBatchValidator.Validate(bytes, window).IsValid);
+        Assert.Equal(ErrorCode.InvalidTimestamp,
+            RecordBatchValidator.Validate(bytes, new BatchValidationOptions { NowMs = 15_000, TimestampBeforeMaxMs = 4_999 }).Error);
+        Assert.Equal(ErrorCode.InvalidTimestamp,
+            RecordBatchValidator.Validate(bytes, new BatchValidationOptions { NowMs = 15_000, TimestampAfterMaxMs = 4_999 }).Error);
+        // LogAppendTime batches are stamped by the broker: their record timestamps are not checked.
+        RecordBatch.SetLogAppendTime(bytes, 15_000);
+        var r = RecordBatchValidator.Validate(bytes, new BatchValidationOptions { NowMs = 15_000, TimestampBeforeMaxMs = 1 });
+        Assert.True(r.IsValid, r.Message);
+        Assert.Equal(15_000, r.MaxTimestamp);
+    }
 }
