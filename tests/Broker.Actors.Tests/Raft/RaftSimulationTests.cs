@@ -14,10 +14,10 @@ namespace Broker.Actors.Tests.Raft;
 public sealed class RaftSimulationTests(ITestOutputHelper output)
 {
     [Fact]
-    public void ThreeNodeClusterKeepsItsInvariantsUnderChaos() => RunSeeds(nodes: 3, defaultSeeds: 1500, firstSeed: 1);
+    public void ThreeNodeClusterKeepsItsInvariantsUnderChaos() => RunSeeds(nodes: 3, defaultSeeds: 4000, firstSeed: 1);
 
     [Fact]
-    public void FiveNodeClusterKeepsItsInvariantsUnderChaos() => RunSeeds(nodes: 5, defaultSeeds: 1000, firstSeed: 1_000_001);
+    public void FiveNodeClusterKeepsItsInvariantsUnderChaos() => RunSeeds(nodes: 5, defaultSeeds: 2000, firstSeed: 1_000_001);
 
     [Fact]
     public void SameSeedReplaysExactly()
