@@ -56,10 +56,12 @@ public sealed partial class MessageEmitter
             if (f.Type.IsArray)
             {
                 _w.Open("");
+                var minCompact = f.Type.IsStruct ? _model.MinStructSize(f.ElementType!, within) : MinElementSize(f.Type.Name, true);
+                var minClassic = f.Type.IsStruct ? minCompact : MinElementSize(f.Type.Name, false);
                 var count = Pick(flex,
-                    $"reader.ReadCompactArrayCount({MinElementSize(f.Type.Name, true)})",
-                    $"reader.ReadArrayCount({MinElementSize(f.Type.Name, false)})",
-                    $"reader.ReadArrayCount({flex}, {MinElementSize(f.Type.Name, true)})");
+                    $"reader.ReadCompactArrayCount({minCompact})",
+                    $"reader.ReadArrayCount({minClassic})",
+                    $"reader.ReadArrayCount({flex}, {minCompact})");
                 _w.Line($"var count = {count};");
                 if (nullable)
                 {

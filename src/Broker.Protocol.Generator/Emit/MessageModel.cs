@@ -96,6 +96,48 @@ public sealed class MessageModel
         }
     }
 
+    /// <summary>
+    /// The fewest bytes one instance of struct <paramref name="className"/> can take in any version of
+    /// <paramref name="within"/>: array counts are checked against it before a list is allocated.
+    /// </summary>
+    public int MinStructSize(string className, VersionRange within)
+    {
+        var s = Structs.Single(x => x.ClassName == className);
+        var versions = within.Intersect(s.Range).Intersect(_spec.ValidVersions);
+        var min = int.MaxValue;
+        for (var v = versions.Low; v <= versions.High && !versions.IsEmpty; v++)
+        {
+            min = Math.Min(min, MinStructSizeAt(s, v, depth: 0));
+        }
+        return min == int.MaxValue ? 1 : Math.Max(1, min);
+    }
+
+    private int MinStructSizeAt(StructModel s, short v, int depth)
+    {
+        if (depth > 16)
+        {
+            throw new InvalidDataException($"{_spec.SourcePath}: structs nest too deeply at {s.ClassName}");
+        }
+        var size = _spec.FlexibleVersions.Contains(v) ? 1 : 0;
+        foreach (var f in s.Fields.Where(f => f.Present.Contains(v)))
+        {
+            var flex = f.Flexible.Contains(v);
+            size += f.Type.IsArray ? (flex ? 1 : 4)
+                : f.Type.IsStruct ? (f.Nullable.Contains(v) ? 1 : MinStructSizeAt(Structs.Single(x => x.ClassName == f.ElementType), v, depth + 1))
+                : f.Type.Name switch
+                {
+                    "bool" or "int8" => 1,
+                    "int16" or "uint16" => 2,
+                    "int32" or "uint32" => 4,
+                    "int64" or "float64" => 8,
+                    "uuid" => 16,
+                    "string" => flex ? 1 : 2,
+                    _ => flex ? 1 : 4, // bytes, records
+                };
+        }
+        return size;
+    }
+
     private void CollectStructs(List<FieldSpec> fields, VersionRange range, List<(StructDefinition, VersionRange)> into, HashSet<string> seen)
     {
         foreach (var f in fields)

@@ -79,4 +79,23 @@ public sealed class MalformedInputTests
         Assert.Throws<InvalidOperationException>(() => request.Size(9));
         Assert.Equal(1 + 16 + 1 + 1 + 1 + 1 + 1 + 1, request.Size(10));
     }
+
+    [Fact]
+    public void ArraysOfMinimalElementsStillParse()
+    {
+        // The count check assumes each element takes at least its minimum encoded size; elements of
+        // exactly that size must still be accepted. MetadataRequest v1: three topics with empty names.
+        var request = KafkaMessageExtensions.Parse<MetadataRequest>(Convert.FromHexString("00000003" + "0000" + "0000" + "0000"), 1);
+        Assert.Equal(3, request.Topics!.Count);
+        // ProduceRequest v9: one topic "" with one partition whose records are null: 1+1 +1 +4+1+1 +1 bytes.
+        var produce = KafkaMessageExtensions.Parse<ProduceRequest>(Convert.FromHexString("00" + "0000" + "00000000" + "02" + "01" + "02" + "00000000" + "00" + "00" + "00" + "00"), 9);
+        Assert.Null(produce.TopicData[0].PartitionData[0].Records);
+    }
+
+    [Fact]
+    public void ArrayCountBeyondTheMinimalElementSizeIsRejected()
+    {
+        // Four topics cannot fit in 6 bytes when each needs at least 2 (an int16 string length).
+        Assert.Throws<ProtocolException>(() => Parse(typeof(MetadataRequest), Convert.FromHexString("00000004" + "0000" + "0000" + "0000"), 1));
+    }
 }

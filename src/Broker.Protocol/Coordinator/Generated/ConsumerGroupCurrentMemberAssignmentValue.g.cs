@@ -84,7 +84,7 @@ public sealed partial class ConsumerGroupCurrentMemberAssignmentValue : IKafkaMe
         PreviousMemberEpoch = reader.ReadInt32();
         State = reader.ReadInt8();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("AssignedPartitions: null array where the version does not allow null");
@@ -99,7 +99,7 @@ public sealed partial class ConsumerGroupCurrentMemberAssignmentValue : IKafkaMe
             AssignedPartitions = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("PartitionsPendingRevocation: null array where the version does not allow null");

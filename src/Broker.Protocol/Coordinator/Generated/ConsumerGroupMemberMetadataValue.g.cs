@@ -41,7 +41,7 @@ public sealed partial class ConsumerGroupMemberMetadataValue : IKafkaMessage
         {
             SessionTimeoutMs = reader.ReadInt32();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("SupportedProtocols: null array where the version does not allow null");

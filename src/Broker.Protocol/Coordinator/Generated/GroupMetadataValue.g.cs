@@ -134,7 +134,7 @@ public sealed partial class GroupMetadataValue : IKafkaMessage
             currentStateTimestamp = reader.ReadInt64();
         }
         {
-            var count = reader.ReadArrayCount(version == 4, 1);
+            var count = reader.ReadArrayCount(version == 4, 15);
             if (count < 0)
             {
                 throw new ProtocolException("members: null array where the version does not allow null");

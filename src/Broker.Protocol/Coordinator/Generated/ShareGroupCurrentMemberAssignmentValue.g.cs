@@ -82,7 +82,7 @@ public sealed partial class ShareGroupCurrentMemberAssignmentValue : IKafkaMessa
         PreviousMemberEpoch = reader.ReadInt32();
         State = reader.ReadInt8();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("AssignedPartitions: null array where the version does not allow null");

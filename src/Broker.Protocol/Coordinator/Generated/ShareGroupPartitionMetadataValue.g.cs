@@ -31,7 +31,7 @@ public sealed partial class ShareGroupPartitionMetadataValue : IKafkaMessage
             TopicName = reader.ReadCompactString();
             NumPartitions = reader.ReadInt32();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionMetadata: null array where the version does not allow null");
@@ -151,7 +151,7 @@ public sealed partial class ShareGroupPartitionMetadataValue : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(23);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -117,7 +117,7 @@ public sealed partial class ShareGroupStatePartitionMetadataValue : IKafkaMessag
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(19);
             if (count < 0)
             {
                 throw new ProtocolException("InitializedTopics: null array where the version does not allow null");
@@ -132,7 +132,7 @@ public sealed partial class ShareGroupStatePartitionMetadataValue : IKafkaMessag
             InitializedTopics = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("DeletingTopics: null array where the version does not allow null");

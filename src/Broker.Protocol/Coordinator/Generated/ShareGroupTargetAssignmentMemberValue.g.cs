@@ -73,7 +73,7 @@ public sealed partial class ShareGroupTargetAssignmentMemberValue : IKafkaMessag
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("TopicPartitions: null array where the version does not allow null");

@@ -104,7 +104,7 @@ public sealed partial class TransactionLogValue : IKafkaMessage
         TransactionTimeoutMs = reader.ReadInt32();
         TransactionStatus = reader.ReadInt8();
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 3);
             if (count < 0)
             {
                 TransactionPartitions = null;

@@ -42,7 +42,7 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
             ProducerEpoch = reader.ReadInt16();
             VerifyOnly = reader.ReadBool();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -172,7 +172,7 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         if (version >= 4)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Transactions: null array where the version does not allow null");
@@ -202,7 +202,7 @@ public sealed partial class AddPartitionsToTxnRequest : IKafkaMessage
         if (version <= 3)
         {
             {
-                var count = reader.ReadArrayCount(version == 3, 1);
+                var count = reader.ReadArrayCount(version == 3, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("V3AndBelowTopics: null array where the version does not allow null");

@@ -31,7 +31,7 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         {
             TransactionalId = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("TopicResults: null array where the version does not allow null");
@@ -93,7 +93,7 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         {
             Name = reader.ReadString(version >= 3);
             {
-                var count = reader.ReadArrayCount(version >= 3, 1);
+                var count = reader.ReadArrayCount(version >= 3, 6);
                 if (count < 0)
                 {
                     throw new ProtocolException("ResultsByPartition: null array where the version does not allow null");
@@ -208,7 +208,7 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         if (version >= 4)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("ResultsByTransaction: null array where the version does not allow null");
@@ -226,7 +226,7 @@ public sealed partial class AddPartitionsToTxnResponse : IKafkaMessage
         if (version <= 3)
         {
             {
-                var count = reader.ReadArrayCount(version == 3, 1);
+                var count = reader.ReadArrayCount(version == 3, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("ResultsByTopicV3AndBelow: null array where the version does not allow null");

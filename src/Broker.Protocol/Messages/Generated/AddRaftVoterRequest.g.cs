@@ -71,7 +71,7 @@ public sealed partial class AddRaftVoterRequest : IKafkaMessage
         VoterId = reader.ReadInt32();
         VoterDirectoryId = reader.ReadUuid();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(5);
             if (count < 0)
             {
                 throw new ProtocolException("Listeners: null array where the version does not allow null");

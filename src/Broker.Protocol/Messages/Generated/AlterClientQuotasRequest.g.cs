@@ -26,7 +26,7 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Entity: null array where the version does not allow null");
@@ -41,7 +41,7 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
                 Entity = list;
             }
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 11);
                 if (count < 0)
                 {
                     throw new ProtocolException("Ops: null array where the version does not allow null");
@@ -212,7 +212,7 @@ public sealed partial class AlterClientQuotasRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Entries: null array where the version does not allow null");

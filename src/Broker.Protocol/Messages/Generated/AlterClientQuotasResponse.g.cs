@@ -30,7 +30,7 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
             ErrorMessage = reader.ReadNullableString(version == 1);
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Entity: null array where the version does not allow null");
@@ -142,7 +142,7 @@ public sealed partial class AlterClientQuotasResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 5);
             if (count < 0)
             {
                 throw new ProtocolException("Entries: null array where the version does not allow null");

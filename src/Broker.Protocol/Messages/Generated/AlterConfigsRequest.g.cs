@@ -30,7 +30,7 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
             ResourceType = reader.ReadInt8();
             ResourceName = reader.ReadString(version == 2);
             {
-                var count = reader.ReadArrayCount(version == 2, 1);
+                var count = reader.ReadArrayCount(version == 2, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Configs: null array where the version does not allow null");
@@ -141,7 +141,7 @@ public sealed partial class AlterConfigsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Resources: null array where the version does not allow null");

@@ -77,7 +77,7 @@ public sealed partial class AlterConfigsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 6);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");

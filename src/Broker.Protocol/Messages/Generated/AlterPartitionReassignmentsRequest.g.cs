@@ -27,7 +27,7 @@ public sealed partial class AlterPartitionReassignmentsRequest : IKafkaMessage
         {
             Name = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -151,7 +151,7 @@ public sealed partial class AlterPartitionReassignmentsRequest : IKafkaMessage
     {
         TimeoutMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -31,7 +31,7 @@ public sealed partial class AlterPartitionReassignmentsResponse : IKafkaMessage
         {
             Name = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(8);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -130,7 +130,7 @@ public sealed partial class AlterPartitionReassignmentsResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         ErrorMessage = reader.ReadCompactNullableString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");

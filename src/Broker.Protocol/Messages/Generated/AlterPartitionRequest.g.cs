@@ -38,7 +38,7 @@ public sealed partial class AlterPartitionRequest : IKafkaMessage
                 TopicId = reader.ReadUuid();
             }
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -142,7 +142,7 @@ public sealed partial class AlterPartitionRequest : IKafkaMessage
             if (version == 3)
             {
                 {
-                    var count = reader.ReadCompactArrayCount(1);
+                    var count = reader.ReadCompactArrayCount(13);
                     if (count < 0)
                     {
                         throw new ProtocolException("NewIsrWithEpochs: null array where the version does not allow null");
@@ -278,7 +278,7 @@ public sealed partial class AlterPartitionRequest : IKafkaMessage
         BrokerId = reader.ReadInt32();
         BrokerEpoch = reader.ReadInt64();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

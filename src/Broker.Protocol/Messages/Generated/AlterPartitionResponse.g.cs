@@ -38,7 +38,7 @@ public sealed partial class AlterPartitionResponse : IKafkaMessage
                 TopicId = reader.ReadUuid();
             }
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(20);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -204,7 +204,7 @@ public sealed partial class AlterPartitionResponse : IKafkaMessage
         ThrottleTimeMs = reader.ReadInt32();
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

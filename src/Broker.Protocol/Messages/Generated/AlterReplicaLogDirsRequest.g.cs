@@ -25,7 +25,7 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
         {
             Path = reader.ReadString(version == 2);
             {
-                var count = reader.ReadArrayCount(version == 2, 1);
+                var count = reader.ReadArrayCount(version == 2, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -153,7 +153,7 @@ public sealed partial class AlterReplicaLogDirsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Dirs: null array where the version does not allow null");

@@ -27,7 +27,7 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
         {
             TopicName = reader.ReadString(version == 2);
             {
-                var count = reader.ReadArrayCount(version == 2, 1);
+                var count = reader.ReadArrayCount(version == 2, 6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -136,7 +136,7 @@ public sealed partial class AlterReplicaLogDirsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

@@ -109,7 +109,7 @@ public sealed partial class AlterUserScramCredentialsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Deletions: null array where the version does not allow null");
@@ -124,7 +124,7 @@ public sealed partial class AlterUserScramCredentialsRequest : IKafkaMessage
             Deletions = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(9);
             if (count < 0)
             {
                 throw new ProtocolException("Upsertions: null array where the version does not allow null");

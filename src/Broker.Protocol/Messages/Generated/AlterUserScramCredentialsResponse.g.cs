@@ -62,7 +62,7 @@ public sealed partial class AlterUserScramCredentialsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(5);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

@@ -165,7 +165,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
     {
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadArrayCount(version >= 3, 1);
+            var count = reader.ReadArrayCount(version >= 3, 6);
             if (count < 0)
             {
                 throw new ProtocolException("ApiKeys: null array where the version does not allow null");
@@ -196,7 +196,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
                     case 0:
                     {
                         {
-                            var count = reader.ReadCompactArrayCount(1);
+                            var count = reader.ReadCompactArrayCount(6);
                             if (count < 0)
                             {
                                 throw new ProtocolException("SupportedFeatures: null array where the version does not allow null");
@@ -220,7 +220,7 @@ public sealed partial class ApiVersionsResponse : IKafkaMessage
                     case 2:
                     {
                         {
-                            var count = reader.ReadCompactArrayCount(1);
+                            var count = reader.ReadCompactArrayCount(6);
                             if (count < 0)
                             {
                                 throw new ProtocolException("FinalizedFeatures: null array where the version does not allow null");

@@ -29,7 +29,7 @@ public sealed partial class AssignReplicasToDirsRequest : IKafkaMessage
         {
             Id = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(18);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -91,7 +91,7 @@ public sealed partial class AssignReplicasToDirsRequest : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -177,7 +177,7 @@ public sealed partial class AssignReplicasToDirsRequest : IKafkaMessage
         BrokerId = reader.ReadInt32();
         BrokerEpoch = reader.ReadInt64();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Directories: null array where the version does not allow null");

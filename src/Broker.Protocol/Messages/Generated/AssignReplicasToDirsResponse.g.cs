@@ -29,7 +29,7 @@ public sealed partial class AssignReplicasToDirsResponse : IKafkaMessage
         {
             Id = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(18);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -91,7 +91,7 @@ public sealed partial class AssignReplicasToDirsResponse : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(7);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -183,7 +183,7 @@ public sealed partial class AssignReplicasToDirsResponse : IKafkaMessage
         ThrottleTimeMs = reader.ReadInt32();
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Directories: null array where the version does not allow null");

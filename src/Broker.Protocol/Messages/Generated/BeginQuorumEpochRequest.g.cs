@@ -31,7 +31,7 @@ public sealed partial class BeginQuorumEpochRequest : IKafkaMessage
         {
             TopicName = reader.ReadString(version == 1);
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 12);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -207,7 +207,7 @@ public sealed partial class BeginQuorumEpochRequest : IKafkaMessage
             VoterId = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -224,7 +224,7 @@ public sealed partial class BeginQuorumEpochRequest : IKafkaMessage
         if (version == 1)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("LeaderEndpoints: null array where the version does not allow null");

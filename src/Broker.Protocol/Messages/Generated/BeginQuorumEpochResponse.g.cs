@@ -29,7 +29,7 @@ public sealed partial class BeginQuorumEpochResponse : IKafkaMessage
         {
             TopicName = reader.ReadString(version == 1);
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -192,7 +192,7 @@ public sealed partial class BeginQuorumEpochResponse : IKafkaMessage
     {
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -219,7 +219,7 @@ public sealed partial class BeginQuorumEpochResponse : IKafkaMessage
                     case 0:
                     {
                         {
-                            var count = reader.ReadCompactArrayCount(1);
+                            var count = reader.ReadCompactArrayCount(8);
                             if (count < 0)
                             {
                                 throw new ProtocolException("NodeEndpoints: null array where the version does not allow null");

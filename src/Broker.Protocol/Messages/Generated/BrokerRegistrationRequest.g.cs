@@ -126,7 +126,7 @@ public sealed partial class BrokerRegistrationRequest : IKafkaMessage
         ClusterId = reader.ReadCompactString();
         IncarnationId = reader.ReadUuid();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(7);
             if (count < 0)
             {
                 throw new ProtocolException("Listeners: null array where the version does not allow null");
@@ -141,7 +141,7 @@ public sealed partial class BrokerRegistrationRequest : IKafkaMessage
             Listeners = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("Features: null array where the version does not allow null");

@@ -47,7 +47,7 @@ public sealed partial class ConsumerGroupDescribeResponse : IKafkaMessage
             AssignmentEpoch = reader.ReadInt32();
             AssignorName = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(16);
                 if (count < 0)
                 {
                     throw new ProtocolException("Members: null array where the version does not allow null");
@@ -306,7 +306,7 @@ public sealed partial class ConsumerGroupDescribeResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(19);
                 if (count < 0)
                 {
                     throw new ProtocolException("TopicPartitions: null array where the version does not allow null");
@@ -358,7 +358,7 @@ public sealed partial class ConsumerGroupDescribeResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(20);
             if (count < 0)
             {
                 throw new ProtocolException("Groups: null array where the version does not allow null");

@@ -118,7 +118,7 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaMessage
         }
         ServerAssignor = reader.ReadCompactNullableString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 TopicPartitions = null;

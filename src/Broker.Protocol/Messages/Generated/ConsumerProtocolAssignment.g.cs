@@ -71,7 +71,7 @@ public sealed partial class ConsumerProtocolAssignment : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(1);
+            var count = reader.ReadArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("AssignedPartitions: null array where the version does not allow null");

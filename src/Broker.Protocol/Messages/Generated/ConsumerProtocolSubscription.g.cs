@@ -93,7 +93,7 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage
         if (version >= 1)
         {
             {
-                var count = reader.ReadArrayCount(1);
+                var count = reader.ReadArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("OwnedPartitions: null array where the version does not allow null");

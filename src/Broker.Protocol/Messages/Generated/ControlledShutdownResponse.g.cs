@@ -65,7 +65,7 @@ public sealed partial class ControlledShutdownResponse : IKafkaMessage
     {
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadArrayCount(version == 3, 1);
+            var count = reader.ReadArrayCount(version == 3, 6);
             if (count < 0)
             {
                 throw new ProtocolException("RemainingPartitions: null array where the version does not allow null");

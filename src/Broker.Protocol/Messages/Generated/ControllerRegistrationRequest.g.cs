@@ -118,7 +118,7 @@ public sealed partial class ControllerRegistrationRequest : IKafkaMessage
         IncarnationId = reader.ReadUuid();
         ZkMigrationReady = reader.ReadBool();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(7);
             if (count < 0)
             {
                 throw new ProtocolException("Listeners: null array where the version does not allow null");
@@ -133,7 +133,7 @@ public sealed partial class ControllerRegistrationRequest : IKafkaMessage
             Listeners = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("Features: null array where the version does not allow null");

@@ -65,7 +65,7 @@ public sealed partial class CreateAclsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

@@ -76,7 +76,7 @@ public sealed partial class CreateDelegationTokenRequest : IKafkaMessage
             OwnerPrincipalName = reader.ReadCompactNullableString();
         }
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Renewers: null array where the version does not allow null");

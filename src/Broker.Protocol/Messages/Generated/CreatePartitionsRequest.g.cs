@@ -32,7 +32,7 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
             Name = reader.ReadString(version >= 2);
             Count = reader.ReadInt32();
             {
-                var count = reader.ReadArrayCount(version >= 2, 1);
+                var count = reader.ReadArrayCount(version >= 2, 2);
                 if (count < 0)
                 {
                     Assignments = null;
@@ -170,7 +170,7 @@ public sealed partial class CreatePartitionsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 7);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

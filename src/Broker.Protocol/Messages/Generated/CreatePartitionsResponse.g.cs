@@ -71,7 +71,7 @@ public sealed partial class CreatePartitionsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 5);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

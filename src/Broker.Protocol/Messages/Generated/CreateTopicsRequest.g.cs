@@ -37,7 +37,7 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
             NumPartitions = reader.ReadInt32();
             ReplicationFactor = reader.ReadInt16();
             {
-                var count = reader.ReadArrayCount(version >= 5, 1);
+                var count = reader.ReadArrayCount(version >= 5, 6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Assignments: null array where the version does not allow null");
@@ -52,7 +52,7 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
                 Assignments = list;
             }
             {
-                var count = reader.ReadArrayCount(version >= 5, 1);
+                var count = reader.ReadArrayCount(version >= 5, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Configs: null array where the version does not allow null");
@@ -246,7 +246,7 @@ public sealed partial class CreateTopicsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version >= 5, 1);
+            var count = reader.ReadArrayCount(version >= 5, 10);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -58,7 +58,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             if (version >= 5)
             {
                 {
-                    var count = reader.ReadCompactArrayCount(1);
+                    var count = reader.ReadCompactArrayCount(6);
                     if (count < 0)
                     {
                         Configs = null;
@@ -284,7 +284,7 @@ public sealed partial class CreateTopicsResponse : IKafkaMessage
             ThrottleTimeMs = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 5, 1);
+            var count = reader.ReadArrayCount(version >= 5, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

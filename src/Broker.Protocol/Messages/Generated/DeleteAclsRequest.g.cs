@@ -101,7 +101,7 @@ public sealed partial class DeleteAclsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 8);
             if (count < 0)
             {
                 throw new ProtocolException("Filters: null array where the version does not allow null");

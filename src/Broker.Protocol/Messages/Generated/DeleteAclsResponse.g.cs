@@ -30,7 +30,7 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
             ErrorMessage = reader.ReadNullableString(version >= 2);
             {
-                var count = reader.ReadArrayCount(version >= 2, 1);
+                var count = reader.ReadArrayCount(version >= 2, 11);
                 if (count < 0)
                 {
                     throw new ProtocolException("MatchingAcls: null array where the version does not allow null");
@@ -193,7 +193,7 @@ public sealed partial class DeleteAclsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 5);
             if (count < 0)
             {
                 throw new ProtocolException("FilterResults: null array where the version does not allow null");

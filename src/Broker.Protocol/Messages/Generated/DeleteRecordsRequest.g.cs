@@ -27,7 +27,7 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
         {
             Name = reader.ReadString(version == 2);
             {
-                var count = reader.ReadArrayCount(version == 2, 1);
+                var count = reader.ReadArrayCount(version == 2, 12);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -135,7 +135,7 @@ public sealed partial class DeleteRecordsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

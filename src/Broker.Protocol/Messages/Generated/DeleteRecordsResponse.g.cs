@@ -27,7 +27,7 @@ public sealed partial class DeleteRecordsResponse : IKafkaMessage
         {
             Name = reader.ReadString(version == 2);
             {
-                var count = reader.ReadArrayCount(version == 2, 1);
+                var count = reader.ReadArrayCount(version == 2, 14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -142,7 +142,7 @@ public sealed partial class DeleteRecordsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -25,7 +25,7 @@ public sealed partial class DeleteShareGroupStateResponse : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(8);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -121,7 +121,7 @@ public sealed partial class DeleteShareGroupStateResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

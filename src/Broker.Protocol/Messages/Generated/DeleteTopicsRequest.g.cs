@@ -59,7 +59,7 @@ public sealed partial class DeleteTopicsRequest : IKafkaMessage
         if (version == 6)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(18);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");

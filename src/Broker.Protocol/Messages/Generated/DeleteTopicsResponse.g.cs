@@ -119,7 +119,7 @@ public sealed partial class DeleteTopicsResponse : IKafkaMessage
             ThrottleTimeMs = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 4, 1);
+            var count = reader.ReadArrayCount(version >= 4, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");

@@ -40,7 +40,7 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
                 PatternType = reader.ReadInt8();
             }
             {
-                var count = reader.ReadArrayCount(version >= 2, 1);
+                var count = reader.ReadArrayCount(version >= 2, 5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Acls: null array where the version does not allow null");
@@ -175,7 +175,7 @@ public sealed partial class DescribeAclsResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         ErrorMessage = reader.ReadNullableString(version >= 2);
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 5);
             if (count < 0)
             {
                 throw new ProtocolException("Resources: null array where the version does not allow null");

@@ -70,7 +70,7 @@ public sealed partial class DescribeClientQuotasRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Components: null array where the version does not allow null");

@@ -30,7 +30,7 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Entity: null array where the version does not allow null");
@@ -45,7 +45,7 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
                 Entity = list;
             }
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 10);
                 if (count < 0)
                 {
                     throw new ProtocolException("Values: null array where the version does not allow null");
@@ -213,7 +213,7 @@ public sealed partial class DescribeClientQuotasResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         ErrorMessage = reader.ReadNullableString(version == 1);
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 3);
             if (count < 0)
             {
                 Entries = null;

@@ -88,7 +88,7 @@ public sealed partial class DescribeClusterResponse : IKafkaMessage
         ClusterId = reader.ReadCompactString();
         ControllerId = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(11);
             if (count < 0)
             {
                 throw new ProtocolException("Brokers: null array where the version does not allow null");

@@ -109,7 +109,7 @@ public sealed partial class DescribeConfigsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 4, 1);
+            var count = reader.ReadArrayCount(version == 4, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Resources: null array where the version does not allow null");

@@ -36,7 +36,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             ResourceType = reader.ReadInt8();
             ResourceName = reader.ReadString(version == 4);
             {
-                var count = reader.ReadArrayCount(version == 4, 1);
+                var count = reader.ReadArrayCount(version == 4, 7);
                 if (count < 0)
                 {
                     throw new ProtocolException("Configs: null array where the version does not allow null");
@@ -143,7 +143,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
             if (version >= 1)
             {
                 {
-                    var count = reader.ReadArrayCount(version == 4, 1);
+                    var count = reader.ReadArrayCount(version == 4, 4);
                     if (count < 0)
                     {
                         throw new ProtocolException("Synonyms: null array where the version does not allow null");
@@ -318,7 +318,7 @@ public sealed partial class DescribeConfigsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version == 4, 1);
+            var count = reader.ReadArrayCount(version == 4, 7);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

@@ -62,7 +62,7 @@ public sealed partial class DescribeDelegationTokenRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 3);
             if (count < 0)
             {
                 Owners = null;

@@ -59,7 +59,7 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
             TokenId = reader.ReadString(version >= 2);
             Hmac = reader.ReadBytes(version >= 2);
             {
-                var count = reader.ReadArrayCount(version >= 2, 1);
+                var count = reader.ReadArrayCount(version >= 2, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Renewers: null array where the version does not allow null");
@@ -204,7 +204,7 @@ public sealed partial class DescribeDelegationTokenResponse : IKafkaMessage
     {
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 30);
             if (count < 0)
             {
                 throw new ProtocolException("Tokens: null array where the version does not allow null");

@@ -41,7 +41,7 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
             ProtocolType = reader.ReadString(version == 5);
             ProtocolData = reader.ReadString(version == 5);
             {
-                var count = reader.ReadArrayCount(version == 5, 1);
+                var count = reader.ReadArrayCount(version == 5, 7);
                 if (count < 0)
                 {
                     throw new ProtocolException("Members: null array where the version does not allow null");
@@ -211,7 +211,7 @@ public sealed partial class DescribeGroupsResponse : IKafkaMessage
             ThrottleTimeMs = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version == 5, 1);
+            var count = reader.ReadArrayCount(version == 5, 12);
             if (count < 0)
             {
                 throw new ProtocolException("Groups: null array where the version does not allow null");

@@ -36,7 +36,7 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
             LogDir = reader.ReadString(version >= 2);
             {
-                var count = reader.ReadArrayCount(version >= 2, 1);
+                var count = reader.ReadArrayCount(version >= 2, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -136,7 +136,7 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
         {
             Name = reader.ReadString(version >= 2);
             {
-                var count = reader.ReadArrayCount(version >= 2, 1);
+                var count = reader.ReadArrayCount(version >= 2, 21);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -261,7 +261,7 @@ public sealed partial class DescribeLogDirsResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
         }
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 5);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

@@ -27,7 +27,7 @@ public sealed partial class DescribeProducersResponse : IKafkaMessage
         {
             Name = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(9);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -95,7 +95,7 @@ public sealed partial class DescribeProducersResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
             ErrorMessage = reader.ReadCompactNullableString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(37);
                 if (count < 0)
                 {
                     throw new ProtocolException("ActiveProducers: null array where the version does not allow null");
@@ -216,7 +216,7 @@ public sealed partial class DescribeProducersResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -25,7 +25,7 @@ public sealed partial class DescribeQuorumRequest : IKafkaMessage
         {
             TopicName = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -109,7 +109,7 @@ public sealed partial class DescribeQuorumRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -31,7 +31,7 @@ public sealed partial class DescribeQuorumResponse : IKafkaMessage
         {
             TopicName = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(25);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -113,7 +113,7 @@ public sealed partial class DescribeQuorumResponse : IKafkaMessage
             LeaderEpoch = reader.ReadInt32();
             HighWatermark = reader.ReadInt64();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(13);
                 if (count < 0)
                 {
                     throw new ProtocolException("CurrentVoters: null array where the version does not allow null");
@@ -128,7 +128,7 @@ public sealed partial class DescribeQuorumResponse : IKafkaMessage
                 CurrentVoters = list;
             }
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(13);
                 if (count < 0)
                 {
                     throw new ProtocolException("Observers: null array where the version does not allow null");
@@ -226,7 +226,7 @@ public sealed partial class DescribeQuorumResponse : IKafkaMessage
         {
             NodeId = reader.ReadInt32();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Listeners: null array where the version does not allow null");
@@ -408,7 +408,7 @@ public sealed partial class DescribeQuorumResponse : IKafkaMessage
             ErrorMessage = reader.ReadCompactNullableString();
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -425,7 +425,7 @@ public sealed partial class DescribeQuorumResponse : IKafkaMessage
         if (version == 2)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Nodes: null array where the version does not allow null");

@@ -87,7 +87,7 @@ public sealed partial class DescribeTopicPartitionsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(2);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

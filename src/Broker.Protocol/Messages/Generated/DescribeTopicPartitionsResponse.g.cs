@@ -40,7 +40,7 @@ public sealed partial class DescribeTopicPartitionsResponse : IKafkaMessage
             TopicId = reader.ReadUuid();
             IsInternal = reader.ReadBool();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(20);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -348,7 +348,7 @@ public sealed partial class DescribeTopicPartitionsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(26);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -45,7 +45,7 @@ public sealed partial class DescribeTransactionsResponse : IKafkaMessage
             ProducerId = reader.ReadInt64();
             ProducerEpoch = reader.ReadInt16();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -174,7 +174,7 @@ public sealed partial class DescribeTransactionsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(28);
             if (count < 0)
             {
                 throw new ProtocolException("TransactionStates: null array where the version does not allow null");

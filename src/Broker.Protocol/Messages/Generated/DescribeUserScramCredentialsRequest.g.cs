@@ -47,7 +47,7 @@ public sealed partial class DescribeUserScramCredentialsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(2);
             if (count < 0)
             {
                 Users = null;

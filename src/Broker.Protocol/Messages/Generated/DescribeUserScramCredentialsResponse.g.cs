@@ -37,7 +37,7 @@ public sealed partial class DescribeUserScramCredentialsResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
             ErrorMessage = reader.ReadCompactNullableString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("CredentialInfos: null array where the version does not allow null");
@@ -136,7 +136,7 @@ public sealed partial class DescribeUserScramCredentialsResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         ErrorMessage = reader.ReadCompactNullableString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

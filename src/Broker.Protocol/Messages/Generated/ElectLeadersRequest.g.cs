@@ -90,7 +90,7 @@ public sealed partial class ElectLeadersRequest : IKafkaMessage
             ElectionType = reader.ReadInt8();
         }
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 3);
             if (count < 0)
             {
                 TopicPartitions = null;

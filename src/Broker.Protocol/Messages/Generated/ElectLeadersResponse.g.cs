@@ -29,7 +29,7 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
         {
             Topic = reader.ReadString(version == 2);
             {
-                var count = reader.ReadArrayCount(version == 2, 1);
+                var count = reader.ReadArrayCount(version == 2, 8);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionResult: null array where the version does not allow null");
@@ -148,7 +148,7 @@ public sealed partial class ElectLeadersResponse : IKafkaMessage
             ErrorCode = reader.ReadInt16();
         }
         {
-            var count = reader.ReadArrayCount(version == 2, 1);
+            var count = reader.ReadArrayCount(version == 2, 3);
             if (count < 0)
             {
                 throw new ProtocolException("ReplicaElectionResults: null array where the version does not allow null");

@@ -29,7 +29,7 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
         {
             TopicName = reader.ReadString(version == 1);
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -126,7 +126,7 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
             if (version == 1)
             {
                 {
-                    var count = reader.ReadCompactArrayCount(1);
+                    var count = reader.ReadCompactArrayCount(21);
                     if (count < 0)
                     {
                         throw new ProtocolException("PreferredCandidates: null array where the version does not allow null");
@@ -298,7 +298,7 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
     {
         ClusterId = reader.ReadNullableString(version == 1);
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -315,7 +315,7 @@ public sealed partial class EndQuorumEpochRequest : IKafkaMessage
         if (version == 1)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("LeaderEndpoints: null array where the version does not allow null");

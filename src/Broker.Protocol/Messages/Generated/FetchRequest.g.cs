@@ -92,7 +92,7 @@ public sealed partial class FetchRequest : IKafkaMessage
                 TopicId = reader.ReadUuid();
             }
             {
-                var count = reader.ReadArrayCount(version >= 12, 1);
+                var count = reader.ReadArrayCount(version >= 12, 16);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -425,7 +425,7 @@ public sealed partial class FetchRequest : IKafkaMessage
             SessionEpoch = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 12, 1);
+            var count = reader.ReadArrayCount(version >= 12, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -442,7 +442,7 @@ public sealed partial class FetchRequest : IKafkaMessage
         if (version >= 7)
         {
             {
-                var count = reader.ReadArrayCount(version >= 12, 1);
+                var count = reader.ReadArrayCount(version >= 12, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("ForgottenTopicsData: null array where the version does not allow null");

@@ -42,7 +42,7 @@ public sealed partial class FetchResponse : IKafkaMessage
                 TopicId = reader.ReadUuid();
             }
             {
-                var count = reader.ReadArrayCount(version >= 12, 1);
+                var count = reader.ReadArrayCount(version >= 12, 18);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -158,7 +158,7 @@ public sealed partial class FetchResponse : IKafkaMessage
             if (version >= 4)
             {
                 {
-                    var count = reader.ReadArrayCount(version >= 12, 1);
+                    var count = reader.ReadArrayCount(version >= 12, 16);
                     if (count < 0)
                     {
                         AbortedTransactions = null;
@@ -611,7 +611,7 @@ public sealed partial class FetchResponse : IKafkaMessage
             SessionId = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 12, 1);
+            var count = reader.ReadArrayCount(version >= 12, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");
@@ -638,7 +638,7 @@ public sealed partial class FetchResponse : IKafkaMessage
                     case 0 when version >= 16:
                     {
                         {
-                            var count = reader.ReadCompactArrayCount(1);
+                            var count = reader.ReadCompactArrayCount(11);
                             if (count < 0)
                             {
                                 throw new ProtocolException("NodeEndpoints: null array where the version does not allow null");

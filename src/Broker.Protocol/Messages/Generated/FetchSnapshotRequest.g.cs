@@ -31,7 +31,7 @@ public sealed partial class FetchSnapshotRequest : IKafkaMessage
         {
             Name = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(30);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -223,7 +223,7 @@ public sealed partial class FetchSnapshotRequest : IKafkaMessage
         ReplicaId = reader.ReadInt32();
         MaxBytes = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

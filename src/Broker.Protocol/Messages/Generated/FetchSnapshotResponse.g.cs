@@ -31,7 +31,7 @@ public sealed partial class FetchSnapshotResponse : IKafkaMessage
         {
             Name = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(37);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -317,7 +317,7 @@ public sealed partial class FetchSnapshotResponse : IKafkaMessage
         ThrottleTimeMs = reader.ReadInt32();
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -342,7 +342,7 @@ public sealed partial class FetchSnapshotResponse : IKafkaMessage
                 case 0 when version == 1:
                 {
                     {
-                        var count = reader.ReadCompactArrayCount(1);
+                        var count = reader.ReadCompactArrayCount(8);
                         if (count < 0)
                         {
                             throw new ProtocolException("NodeEndpoints: null array where the version does not allow null");

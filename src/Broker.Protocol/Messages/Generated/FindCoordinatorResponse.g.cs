@@ -115,7 +115,7 @@ public sealed partial class FindCoordinatorResponse : IKafkaMessage
         if (version >= 4)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Coordinators: null array where the version does not allow null");

@@ -30,7 +30,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
             ResourceType = reader.ReadInt8();
             ResourceName = reader.ReadString(version == 1);
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 4);
                 if (count < 0)
                 {
                     throw new ProtocolException("Configs: null array where the version does not allow null");
@@ -147,7 +147,7 @@ public sealed partial class IncrementalAlterConfigsRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Resources: null array where the version does not allow null");

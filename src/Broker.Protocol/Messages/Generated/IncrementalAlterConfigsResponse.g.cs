@@ -77,7 +77,7 @@ public sealed partial class IncrementalAlterConfigsResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 6);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");

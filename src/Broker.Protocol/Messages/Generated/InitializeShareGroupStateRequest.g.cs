@@ -27,7 +27,7 @@ public sealed partial class InitializeShareGroupStateRequest : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(17);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -124,7 +124,7 @@ public sealed partial class InitializeShareGroupStateRequest : IKafkaMessage
     {
         GroupId = reader.ReadCompactString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -88,7 +88,7 @@ public sealed partial class JoinGroupRequest : IKafkaMessage
         }
         ProtocolType = reader.ReadString(version >= 6);
         {
-            var count = reader.ReadArrayCount(version >= 6, 1);
+            var count = reader.ReadArrayCount(version >= 6, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Protocols: null array where the version does not allow null");

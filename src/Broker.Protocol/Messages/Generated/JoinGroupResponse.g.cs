@@ -117,7 +117,7 @@ public sealed partial class JoinGroupResponse : IKafkaMessage
         }
         MemberId = reader.ReadString(version >= 6);
         {
-            var count = reader.ReadArrayCount(version >= 6, 1);
+            var count = reader.ReadArrayCount(version >= 6, 4);
             if (count < 0)
             {
                 throw new ProtocolException("Members: null array where the version does not allow null");

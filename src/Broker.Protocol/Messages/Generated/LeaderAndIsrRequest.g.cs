@@ -45,7 +45,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
                 TopicId = reader.ReadUuid();
             }
             {
-                var count = reader.ReadArrayCount(version >= 4, 1);
+                var count = reader.ReadArrayCount(version >= 4, 26);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionStates: null array where the version does not allow null");
@@ -414,7 +414,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         if (version <= 1)
         {
             {
-                var count = reader.ReadArrayCount(1);
+                var count = reader.ReadArrayCount(30);
                 if (count < 0)
                 {
                     throw new ProtocolException("UngroupedPartitionStates: null array where the version does not allow null");
@@ -432,7 +432,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
         if (version >= 2)
         {
             {
-                var count = reader.ReadArrayCount(version >= 4, 1);
+                var count = reader.ReadArrayCount(version >= 4, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("TopicStates: null array where the version does not allow null");
@@ -448,7 +448,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaMessage
             }
         }
         {
-            var count = reader.ReadArrayCount(version >= 4, 1);
+            var count = reader.ReadArrayCount(version >= 4, 10);
             if (count < 0)
             {
                 throw new ProtocolException("LiveLeaders: null array where the version does not allow null");

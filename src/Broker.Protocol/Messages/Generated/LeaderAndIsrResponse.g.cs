@@ -29,7 +29,7 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(7);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
@@ -146,7 +146,7 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         if (version <= 4)
         {
             {
-                var count = reader.ReadArrayCount(version == 4, 1);
+                var count = reader.ReadArrayCount(version == 4, 8);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionErrors: null array where the version does not allow null");
@@ -164,7 +164,7 @@ public sealed partial class LeaderAndIsrResponse : IKafkaMessage
         if (version >= 5)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(18);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -69,7 +69,7 @@ public sealed partial class LeaderChangeMessage : IKafkaMessage
         Version = reader.ReadInt16();
         LeaderId = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(5);
             if (count < 0)
             {
                 throw new ProtocolException("Voters: null array where the version does not allow null");
@@ -84,7 +84,7 @@ public sealed partial class LeaderChangeMessage : IKafkaMessage
             Voters = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(5);
             if (count < 0)
             {
                 throw new ProtocolException("GrantingVoters: null array where the version does not allow null");

@@ -88,7 +88,7 @@ public sealed partial class LeaveGroupRequest : IKafkaMessage
         if (version >= 3)
         {
             {
-                var count = reader.ReadArrayCount(version >= 4, 1);
+                var count = reader.ReadArrayCount(version >= 4, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Members: null array where the version does not allow null");

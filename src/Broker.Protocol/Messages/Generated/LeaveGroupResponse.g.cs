@@ -79,7 +79,7 @@ public sealed partial class LeaveGroupResponse : IKafkaMessage
         if (version >= 3)
         {
             {
-                var count = reader.ReadArrayCount(version >= 4, 1);
+                var count = reader.ReadArrayCount(version >= 4, 5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Members: null array where the version does not allow null");

@@ -53,7 +53,7 @@ public sealed partial class ListClientMetricsResourcesResponse : IKafkaMessage
         ThrottleTimeMs = reader.ReadInt32();
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(2);
             if (count < 0)
             {
                 throw new ProtocolException("ClientMetricsResources: null array where the version does not allow null");

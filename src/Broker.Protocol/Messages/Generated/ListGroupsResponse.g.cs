@@ -101,7 +101,7 @@ public sealed partial class ListGroupsResponse : IKafkaMessage
         }
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadArrayCount(version >= 3, 1);
+            var count = reader.ReadArrayCount(version >= 3, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Groups: null array where the version does not allow null");

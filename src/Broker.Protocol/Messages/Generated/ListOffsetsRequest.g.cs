@@ -31,7 +31,7 @@ public sealed partial class ListOffsetsRequest : IKafkaMessage
         {
             Name = reader.ReadString(version >= 6);
             {
-                var count = reader.ReadArrayCount(version >= 6, 1);
+                var count = reader.ReadArrayCount(version >= 6, 12);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -174,7 +174,7 @@ public sealed partial class ListOffsetsRequest : IKafkaMessage
             IsolationLevel = reader.ReadInt8();
         }
         {
-            var count = reader.ReadArrayCount(version >= 6, 1);
+            var count = reader.ReadArrayCount(version >= 6, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

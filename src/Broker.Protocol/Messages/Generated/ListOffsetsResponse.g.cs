@@ -27,7 +27,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
         {
             Name = reader.ReadString(version >= 6);
             {
-                var count = reader.ReadArrayCount(version >= 6, 1);
+                var count = reader.ReadArrayCount(version >= 6, 10);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -219,7 +219,7 @@ public sealed partial class ListOffsetsResponse : IKafkaMessage
             ThrottleTimeMs = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 6, 1);
+            var count = reader.ReadArrayCount(version >= 6, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -76,7 +76,7 @@ public sealed partial class ListPartitionReassignmentsRequest : IKafkaMessage
     {
         TimeoutMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 Topics = null;

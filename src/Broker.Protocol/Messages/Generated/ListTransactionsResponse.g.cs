@@ -80,7 +80,7 @@ public sealed partial class ListTransactionsResponse : IKafkaMessage
             UnknownStateFilters = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(11);
             if (count < 0)
             {
                 throw new ProtocolException("TransactionStates: null array where the version does not allow null");

@@ -100,7 +100,7 @@ public sealed partial class MetadataRequest : IKafkaMessage
         if (version >= 1)
         {
             {
-                var count = reader.ReadArrayCount(version >= 9, 1);
+                var count = reader.ReadArrayCount(version >= 9, 2);
                 if (count < 0)
                 {
                     Topics = null;
@@ -121,7 +121,7 @@ public sealed partial class MetadataRequest : IKafkaMessage
         else
         {
             {
-                var count = reader.ReadArrayCount(1);
+                var count = reader.ReadArrayCount(2);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");

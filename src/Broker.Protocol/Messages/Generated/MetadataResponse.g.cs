@@ -125,7 +125,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
                 IsInternal = reader.ReadBool();
             }
             {
-                var count = reader.ReadArrayCount(version >= 9, 1);
+                var count = reader.ReadArrayCount(version >= 9, 18);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -393,7 +393,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
             ThrottleTimeMs = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 9, 1);
+            var count = reader.ReadArrayCount(version >= 9, 10);
             if (count < 0)
             {
                 throw new ProtocolException("Brokers: null array where the version does not allow null");
@@ -416,7 +416,7 @@ public sealed partial class MetadataResponse : IKafkaMessage
             ControllerId = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 9, 1);
+            var count = reader.ReadArrayCount(version >= 9, 8);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

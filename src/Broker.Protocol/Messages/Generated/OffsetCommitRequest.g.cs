@@ -35,7 +35,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
         {
             Name = reader.ReadString(version >= 8);
             {
-                var count = reader.ReadArrayCount(version >= 8, 1);
+                var count = reader.ReadArrayCount(version >= 8, 14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -196,7 +196,7 @@ public sealed partial class OffsetCommitRequest : IKafkaMessage
             RetentionTimeMs = reader.ReadInt64();
         }
         {
-            var count = reader.ReadArrayCount(version >= 8, 1);
+            var count = reader.ReadArrayCount(version >= 8, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

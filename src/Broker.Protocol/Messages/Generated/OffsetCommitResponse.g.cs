@@ -27,7 +27,7 @@ public sealed partial class OffsetCommitResponse : IKafkaMessage
         {
             Name = reader.ReadString(version >= 8);
             {
-                var count = reader.ReadArrayCount(version >= 8, 1);
+                var count = reader.ReadArrayCount(version >= 8, 6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -139,7 +139,7 @@ public sealed partial class OffsetCommitResponse : IKafkaMessage
             ThrottleTimeMs = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version >= 8, 1);
+            var count = reader.ReadArrayCount(version >= 8, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -27,7 +27,7 @@ public sealed partial class OffsetDeleteRequest : IKafkaMessage
         {
             Name = reader.ReadString();
             {
-                var count = reader.ReadArrayCount(1);
+                var count = reader.ReadArrayCount(4);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -106,7 +106,7 @@ public sealed partial class OffsetDeleteRequest : IKafkaMessage
     {
         GroupId = reader.ReadString();
         {
-            var count = reader.ReadArrayCount(1);
+            var count = reader.ReadArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

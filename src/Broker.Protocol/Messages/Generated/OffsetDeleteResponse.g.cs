@@ -29,7 +29,7 @@ public sealed partial class OffsetDeleteResponse : IKafkaMessage
         {
             Name = reader.ReadString();
             {
-                var count = reader.ReadArrayCount(1);
+                var count = reader.ReadArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -115,7 +115,7 @@ public sealed partial class OffsetDeleteResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(1);
+            var count = reader.ReadArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

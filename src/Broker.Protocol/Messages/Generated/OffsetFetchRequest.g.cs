@@ -108,7 +108,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
                 MemberEpoch = reader.ReadInt32();
             }
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     Topics = null;
@@ -257,7 +257,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             if (version >= 2)
             {
                 {
-                    var count = reader.ReadArrayCount(version >= 6, 1);
+                    var count = reader.ReadArrayCount(version >= 6, 3);
                     if (count < 0)
                     {
                         Topics = null;
@@ -278,7 +278,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
             else
             {
                 {
-                    var count = reader.ReadArrayCount(1);
+                    var count = reader.ReadArrayCount(3);
                     if (count < 0)
                     {
                         throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -297,7 +297,7 @@ public sealed partial class OffsetFetchRequest : IKafkaMessage
         if (version >= 8)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Groups: null array where the version does not allow null");

@@ -31,7 +31,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         {
             Name = reader.ReadString(version >= 6);
             {
-                var count = reader.ReadArrayCount(version >= 6, 1);
+                var count = reader.ReadArrayCount(version >= 6, 16);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -176,7 +176,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         {
             GroupId = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -242,7 +242,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         {
             Name = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(20);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -356,7 +356,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         if (version <= 7)
         {
             {
-                var count = reader.ReadArrayCount(version >= 6, 1);
+                var count = reader.ReadArrayCount(version >= 6, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -378,7 +378,7 @@ public sealed partial class OffsetFetchResponse : IKafkaMessage
         if (version >= 8)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Groups: null array where the version does not allow null");

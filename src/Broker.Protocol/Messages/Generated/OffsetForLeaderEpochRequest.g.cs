@@ -27,7 +27,7 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
         {
             Topic = reader.ReadString(version == 4);
             {
-                var count = reader.ReadArrayCount(version == 4, 1);
+                var count = reader.ReadArrayCount(version == 4, 8);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -154,7 +154,7 @@ public sealed partial class OffsetForLeaderEpochRequest : IKafkaMessage
             ReplicaId = reader.ReadInt32();
         }
         {
-            var count = reader.ReadArrayCount(version == 4, 1);
+            var count = reader.ReadArrayCount(version == 4, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

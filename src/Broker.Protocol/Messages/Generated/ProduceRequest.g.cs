@@ -31,7 +31,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
         {
             Name = reader.ReadString(version >= 9);
             {
-                var count = reader.ReadArrayCount(version >= 9, 1);
+                var count = reader.ReadArrayCount(version >= 9, 6);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionData: null array where the version does not allow null");
@@ -145,7 +145,7 @@ public sealed partial class ProduceRequest : IKafkaMessage
         Acks = reader.ReadInt16();
         TimeoutMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version >= 9, 1);
+            var count = reader.ReadArrayCount(version >= 9, 3);
             if (count < 0)
             {
                 throw new ProtocolException("TopicData: null array where the version does not allow null");

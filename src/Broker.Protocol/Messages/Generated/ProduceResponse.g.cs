@@ -29,7 +29,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
         {
             Name = reader.ReadString(version >= 9);
             {
-                var count = reader.ReadArrayCount(version >= 9, 1);
+                var count = reader.ReadArrayCount(version >= 9, 14);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionResponses: null array where the version does not allow null");
@@ -124,7 +124,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
             if (version >= 8)
             {
                 {
-                    var count = reader.ReadArrayCount(version >= 9, 1);
+                    var count = reader.ReadArrayCount(version >= 9, 6);
                     if (count < 0)
                     {
                         throw new ProtocolException("RecordErrors: null array where the version does not allow null");
@@ -410,7 +410,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version >= 9, 1);
+            var count = reader.ReadArrayCount(version >= 9, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");
@@ -441,7 +441,7 @@ public sealed partial class ProduceResponse : IKafkaMessage
                     case 0 when version >= 10:
                     {
                         {
-                            var count = reader.ReadCompactArrayCount(1);
+                            var count = reader.ReadCompactArrayCount(11);
                             if (count < 0)
                             {
                                 throw new ProtocolException("NodeEndpoints: null array where the version does not allow null");

@@ -25,7 +25,7 @@ public sealed partial class ReadShareGroupStateResponse : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(21);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -99,7 +99,7 @@ public sealed partial class ReadShareGroupStateResponse : IKafkaMessage
             StateEpoch = reader.ReadInt32();
             StartOffset = reader.ReadInt64();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(20);
                 if (count < 0)
                 {
                     throw new ProtocolException("StateBatches: null array where the version does not allow null");
@@ -213,7 +213,7 @@ public sealed partial class ReadShareGroupStateResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Results: null array where the version does not allow null");

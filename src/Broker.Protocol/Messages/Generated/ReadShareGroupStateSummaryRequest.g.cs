@@ -27,7 +27,7 @@ public sealed partial class ReadShareGroupStateSummaryRequest : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(9);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -118,7 +118,7 @@ public sealed partial class ReadShareGroupStateSummaryRequest : IKafkaMessage
     {
         GroupId = reader.ReadCompactString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

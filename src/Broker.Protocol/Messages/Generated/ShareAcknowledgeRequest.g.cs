@@ -31,7 +31,7 @@ public sealed partial class ShareAcknowledgeRequest : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -93,7 +93,7 @@ public sealed partial class ShareAcknowledgeRequest : IKafkaMessage
         {
             PartitionIndex = reader.ReadInt32();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(18);
                 if (count < 0)
                 {
                     throw new ProtocolException("AcknowledgementBatches: null array where the version does not allow null");
@@ -212,7 +212,7 @@ public sealed partial class ShareAcknowledgeRequest : IKafkaMessage
         MemberId = reader.ReadCompactNullableString();
         ShareSessionEpoch = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -33,7 +33,7 @@ public sealed partial class ShareAcknowledgeResponse : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(17);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -226,7 +226,7 @@ public sealed partial class ShareAcknowledgeResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         ErrorMessage = reader.ReadCompactNullableString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");
@@ -241,7 +241,7 @@ public sealed partial class ShareAcknowledgeResponse : IKafkaMessage
             Responses = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(11);
             if (count < 0)
             {
                 throw new ProtocolException("NodeEndpoints: null array where the version does not allow null");

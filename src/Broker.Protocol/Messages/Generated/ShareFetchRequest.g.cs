@@ -39,7 +39,7 @@ public sealed partial class ShareFetchRequest : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(10);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -104,7 +104,7 @@ public sealed partial class ShareFetchRequest : IKafkaMessage
             PartitionIndex = reader.ReadInt32();
             PartitionMaxBytes = reader.ReadInt32();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(18);
                 if (count < 0)
                 {
                     throw new ProtocolException("AcknowledgementBatches: null array where the version does not allow null");
@@ -285,7 +285,7 @@ public sealed partial class ShareFetchRequest : IKafkaMessage
         MinBytes = reader.ReadInt32();
         MaxBytes = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -300,7 +300,7 @@ public sealed partial class ShareFetchRequest : IKafkaMessage
             Topics = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("ForgottenTopicsData: null array where the version does not allow null");

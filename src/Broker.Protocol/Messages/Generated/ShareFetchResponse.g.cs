@@ -33,7 +33,7 @@ public sealed partial class ShareFetchResponse : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(22);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -117,7 +117,7 @@ public sealed partial class ShareFetchResponse : IKafkaMessage
             }
             Records = reader.ReadCompactNullableBytes();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(19);
                 if (count < 0)
                 {
                     throw new ProtocolException("AcquiredRecords: null array where the version does not allow null");
@@ -318,7 +318,7 @@ public sealed partial class ShareFetchResponse : IKafkaMessage
         ErrorCode = reader.ReadInt16();
         ErrorMessage = reader.ReadCompactNullableString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Responses: null array where the version does not allow null");
@@ -333,7 +333,7 @@ public sealed partial class ShareFetchResponse : IKafkaMessage
             Responses = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(11);
             if (count < 0)
             {
                 throw new ProtocolException("NodeEndpoints: null array where the version does not allow null");

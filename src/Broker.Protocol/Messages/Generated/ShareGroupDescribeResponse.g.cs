@@ -47,7 +47,7 @@ public sealed partial class ShareGroupDescribeResponse : IKafkaMessage
             AssignmentEpoch = reader.ReadInt32();
             AssignorName = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(12);
                 if (count < 0)
                 {
                     throw new ProtocolException("Members: null array where the version does not allow null");
@@ -284,7 +284,7 @@ public sealed partial class ShareGroupDescribeResponse : IKafkaMessage
         public void Read(ref KafkaReader reader, short version)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(19);
                 if (count < 0)
                 {
                     throw new ProtocolException("TopicPartitions: null array where the version does not allow null");
@@ -336,7 +336,7 @@ public sealed partial class ShareGroupDescribeResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(20);
             if (count < 0)
             {
                 throw new ProtocolException("Groups: null array where the version does not allow null");

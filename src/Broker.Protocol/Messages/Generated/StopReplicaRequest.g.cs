@@ -137,7 +137,7 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         {
             TopicName = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(10);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionStates: null array where the version does not allow null");
@@ -249,7 +249,7 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         if (version <= 0)
         {
             {
-                var count = reader.ReadArrayCount(1);
+                var count = reader.ReadArrayCount(6);
                 if (count < 0)
                 {
                     throw new ProtocolException("UngroupedPartitions: null array where the version does not allow null");
@@ -267,7 +267,7 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         if (version >= 1 && version <= 2)
         {
             {
-                var count = reader.ReadArrayCount(version == 2, 1);
+                var count = reader.ReadArrayCount(version == 2, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -285,7 +285,7 @@ public sealed partial class StopReplicaRequest : IKafkaMessage
         if (version >= 3)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(3);
                 if (count < 0)
                 {
                     throw new ProtocolException("TopicStates: null array where the version does not allow null");

@@ -71,7 +71,7 @@ public sealed partial class StopReplicaResponse : IKafkaMessage
     {
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadArrayCount(version >= 2, 1);
+            var count = reader.ReadArrayCount(version >= 2, 8);
             if (count < 0)
             {
                 throw new ProtocolException("PartitionErrors: null array where the version does not allow null");

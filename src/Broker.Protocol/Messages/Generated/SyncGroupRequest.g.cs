@@ -89,7 +89,7 @@ public sealed partial class SyncGroupRequest : IKafkaMessage
             ProtocolName = reader.ReadCompactNullableString();
         }
         {
-            var count = reader.ReadArrayCount(version >= 4, 1);
+            var count = reader.ReadArrayCount(version >= 4, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Assignments: null array where the version does not allow null");

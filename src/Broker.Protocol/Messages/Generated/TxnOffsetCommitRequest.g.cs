@@ -39,7 +39,7 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
         {
             Name = reader.ReadString(version >= 3);
             {
-                var count = reader.ReadArrayCount(version >= 3, 1);
+                var count = reader.ReadArrayCount(version >= 3, 14);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -184,7 +184,7 @@ public sealed partial class TxnOffsetCommitRequest : IKafkaMessage
             GroupInstanceId = reader.ReadCompactNullableString();
         }
         {
-            var count = reader.ReadArrayCount(version >= 3, 1);
+            var count = reader.ReadArrayCount(version >= 3, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -27,7 +27,7 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
         {
             Name = reader.ReadString(version >= 3);
             {
-                var count = reader.ReadArrayCount(version >= 3, 1);
+                var count = reader.ReadArrayCount(version >= 3, 6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -136,7 +136,7 @@ public sealed partial class TxnOffsetCommitResponse : IKafkaMessage
     {
         ThrottleTimeMs = reader.ReadInt32();
         {
-            var count = reader.ReadArrayCount(version >= 3, 1);
+            var count = reader.ReadArrayCount(version >= 3, 3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -88,7 +88,7 @@ public sealed partial class UpdateFeaturesRequest : IKafkaMessage
     {
         timeoutMs = reader.ReadInt32();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(5);
             if (count < 0)
             {
                 throw new ProtocolException("FeatureUpdates: null array where the version does not allow null");

@@ -70,7 +70,7 @@ public sealed partial class UpdateFeaturesResponse : IKafkaMessage
         if (version <= 1)
         {
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Results: null array where the version does not allow null");

@@ -45,7 +45,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
                 TopicId = reader.ReadUuid();
             }
             {
-                var count = reader.ReadArrayCount(version >= 6, 1);
+                var count = reader.ReadArrayCount(version >= 6, 24);
                 if (count < 0)
                 {
                     throw new ProtocolException("PartitionStates: null array where the version does not allow null");
@@ -141,7 +141,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             if (version >= 1)
             {
                 {
-                    var count = reader.ReadArrayCount(version >= 6, 1);
+                    var count = reader.ReadArrayCount(version >= 6, 8);
                     if (count < 0)
                     {
                         throw new ProtocolException("Endpoints: null array where the version does not allow null");
@@ -485,7 +485,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         if (version <= 4)
         {
             {
-                var count = reader.ReadArrayCount(1);
+                var count = reader.ReadArrayCount(30);
                 if (count < 0)
                 {
                     throw new ProtocolException("UngroupedPartitionStates: null array where the version does not allow null");
@@ -503,7 +503,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
         if (version >= 5)
         {
             {
-                var count = reader.ReadArrayCount(version >= 6, 1);
+                var count = reader.ReadArrayCount(version >= 6, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("TopicStates: null array where the version does not allow null");
@@ -519,7 +519,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaMessage
             }
         }
         {
-            var count = reader.ReadArrayCount(version >= 6, 1);
+            var count = reader.ReadArrayCount(version >= 6, 7);
             if (count < 0)
             {
                 throw new ProtocolException("LiveBrokers: null array where the version does not allow null");

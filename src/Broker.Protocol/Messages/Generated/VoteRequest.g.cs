@@ -29,7 +29,7 @@ public sealed partial class VoteRequest : IKafkaMessage
         {
             TopicName = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(25);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -172,7 +172,7 @@ public sealed partial class VoteRequest : IKafkaMessage
             VoterId = reader.ReadInt32();
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -29,7 +29,7 @@ public sealed partial class VoteResponse : IKafkaMessage
         {
             TopicName = reader.ReadCompactString();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(16);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -180,7 +180,7 @@ public sealed partial class VoteResponse : IKafkaMessage
     {
         ErrorCode = reader.ReadInt16();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -205,7 +205,7 @@ public sealed partial class VoteResponse : IKafkaMessage
                 case 0 when version == 1:
                 {
                     {
-                        var count = reader.ReadCompactArrayCount(1);
+                        var count = reader.ReadCompactArrayCount(8);
                         if (count < 0)
                         {
                             throw new ProtocolException("NodeEndpoints: null array where the version does not allow null");

@@ -31,7 +31,7 @@ public sealed partial class VotersRecord : IKafkaMessage
             VoterId = reader.ReadInt32();
             VoterDirectoryId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(5);
                 if (count < 0)
                 {
                     throw new ProtocolException("Endpoints: null array where the version does not allow null");
@@ -175,7 +175,7 @@ public sealed partial class VotersRecord : IKafkaMessage
     {
         Version = reader.ReadInt16();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(27);
             if (count < 0)
             {
                 throw new ProtocolException("Voters: null array where the version does not allow null");

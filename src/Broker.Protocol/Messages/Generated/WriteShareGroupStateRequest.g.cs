@@ -27,7 +27,7 @@ public sealed partial class WriteShareGroupStateRequest : IKafkaMessage
         {
             TopicId = reader.ReadUuid();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(22);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -98,7 +98,7 @@ public sealed partial class WriteShareGroupStateRequest : IKafkaMessage
             LeaderEpoch = reader.ReadInt32();
             StartOffset = reader.ReadInt64();
             {
-                var count = reader.ReadCompactArrayCount(1);
+                var count = reader.ReadCompactArrayCount(20);
                 if (count < 0)
                 {
                     throw new ProtocolException("StateBatches: null array where the version does not allow null");
@@ -210,7 +210,7 @@ public sealed partial class WriteShareGroupStateRequest : IKafkaMessage
     {
         GroupId = reader.ReadCompactString();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(18);
             if (count < 0)
             {
                 throw new ProtocolException("Topics: null array where the version does not allow null");

@@ -33,7 +33,7 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
             ProducerEpoch = reader.ReadInt16();
             TransactionResult = reader.ReadBool();
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -171,7 +171,7 @@ public sealed partial class WriteTxnMarkersRequest : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 17);
             if (count < 0)
             {
                 throw new ProtocolException("Markers: null array where the version does not allow null");

@@ -25,7 +25,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
         {
             ProducerId = reader.ReadInt64();
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 3);
                 if (count < 0)
                 {
                     throw new ProtocolException("Topics: null array where the version does not allow null");
@@ -96,7 +96,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
         {
             Name = reader.ReadString(version == 1);
             {
-                var count = reader.ReadArrayCount(version == 1, 1);
+                var count = reader.ReadArrayCount(version == 1, 6);
                 if (count < 0)
                 {
                     throw new ProtocolException("Partitions: null array where the version does not allow null");
@@ -204,7 +204,7 @@ public sealed partial class WriteTxnMarkersResponse : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadArrayCount(version == 1, 1);
+            var count = reader.ReadArrayCount(version == 1, 10);
             if (count < 0)
             {
                 throw new ProtocolException("Markers: null array where the version does not allow null");

@@ -60,7 +60,7 @@ public sealed partial class ClientQuotaRecord : IKafkaMessage
     public void Read(ref KafkaReader reader, short version)
     {
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(3);
             if (count < 0)
             {
                 throw new ProtocolException("Entity: null array where the version does not allow null");

@@ -133,7 +133,7 @@ public sealed partial class RegisterBrokerRecord : IKafkaMessage
         IncarnationId = reader.ReadUuid();
         BrokerEpoch = reader.ReadInt64();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(7);
             if (count < 0)
             {
                 throw new ProtocolException("EndPoints: null array where the version does not allow null");
@@ -148,7 +148,7 @@ public sealed partial class RegisterBrokerRecord : IKafkaMessage
             EndPoints = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("Features: null array where the version does not allow null");

@@ -119,7 +119,7 @@ public sealed partial class RegisterControllerRecord : IKafkaMessage
         IncarnationId = reader.ReadUuid();
         ZkMigrationReady = reader.ReadBool();
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(7);
             if (count < 0)
             {
                 throw new ProtocolException("EndPoints: null array where the version does not allow null");
@@ -134,7 +134,7 @@ public sealed partial class RegisterControllerRecord : IKafkaMessage
             EndPoints = list;
         }
         {
-            var count = reader.ReadCompactArrayCount(1);
+            var count = reader.ReadCompactArrayCount(6);
             if (count < 0)
             {
                 throw new ProtocolException("Features: null array where the version does not allow null");
