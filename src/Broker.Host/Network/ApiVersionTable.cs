@@ -1,7 +1,10 @@
+using Broker.Protocol.Messages;
+using SpecVersions = Broker.Protocol.Messages.ApiVersionTable;
+
 namespace Broker.Host.Network;
 
-/// <summary>One API the broker serves: its version range and the first flexible version (the one
-/// from which the request uses header v2 and the response header v1).</summary>
+/// <summary>One API the broker serves and its version range. <paramref name="FirstFlexibleVersion"/>
+/// is informational (header versions come from the specs, <see cref="ApiHeaders"/>).</summary>
 public readonly record struct ApiVersionRange(short ApiKey, short MinVersion, short MaxVersion, short FirstFlexibleVersion);
 
 /// <summary>
@@ -29,20 +32,25 @@ public sealed class ApiVersionTable
             _byKey[r.ApiKey] = r;
         }
         Ranges = list;
-        UnsupportedVersionResponse = new ApiVersionsResponse(
-            ApiVersionsResponse.UnsupportedVersionError,
-            TryGet(KafkaApiKeys.ApiVersions, out var own) ? [own] : []);
+        UnsupportedVersionResponse = BuildResponse(ErrorCode.UnsupportedVersion,
+            TryGet(ApiKey.ApiVersions, out var own) ? [own] : []);
+        Response = BuildResponse(ErrorCode.None, list);
     }
-
-    /// <summary>The v0 answer to an ApiVersions request at a version outside the table.</summary>
-    internal ApiVersionsResponse UnsupportedVersionResponse { get; }
 
     /// <summary>All supported APIs in api-key order (the ApiVersions response lists them so).</summary>
     public IReadOnlyList<ApiVersionRange> Ranges { get; }
 
-    public bool TryGet(short apiKey, out ApiVersionRange range)
+    /// <summary>The answer to a supported ApiVersions request (built once, shared by every response).</summary>
+    internal ApiVersionsResponse Response { get; }
+
+    /// <summary>The answer, at v0, to an ApiVersions request at a version outside the table: only
+    /// ApiVersions' own range, as Kafka's <c>ApiVersionsRequest.getErrorResponse</c> does.</summary>
+    internal ApiVersionsResponse UnsupportedVersionResponse { get; }
+
+    public bool TryGet(ApiKey apiKey, out ApiVersionRange range)
     {
-        if ((uint)apiKey < (uint)_byKey.Length && _byKey[apiKey] is { } r)
+        var k = (short)apiKey;
+        if ((uint)k < (uint)_byKey.Length && _byKey[k] is { } r)
         {
             range = r;
             return true;
@@ -54,25 +62,50 @@ public sealed class ApiVersionTable
     public ApiVersionTable With(ApiVersionRange range) =>
         new(Ranges.Where(r => r.ApiKey != range.ApiKey).Append(range));
 
-    /// <summary>
-    /// A hand list until the generated version table lands (see <c>Messages/Generated</c>):
-    /// ApiVersions and the APIs a client needs first. Flexible versions are Kafka's.
-    /// </summary>
+    private static ApiVersionsResponse BuildResponse(ErrorCode error, IEnumerable<ApiVersionRange> ranges)
+    {
+        var response = new ApiVersionsResponse { ErrorCode = (short)error };
+        foreach (var r in ranges)
+        {
+            response.ApiKeys.Add(new ApiVersionsResponse.ApiVersion { ApiKey = r.ApiKey, MinVersion = r.MinVersion, MaxVersion = r.MaxVersion });
+        }
+        return response;
+    }
+
+    /// <summary>Every API a broker listener serves in Kafka's specs, without versions marked unstable.
+    /// The broker passes the narrower list of what its handlers serve.</summary>
     public static ApiVersionTable Default { get; } = new(
-    [
-        new ApiVersionRange(KafkaApiKeys.Produce, 0, 11, 9),
-        new ApiVersionRange(KafkaApiKeys.Fetch, 0, 17, 12),
-        new ApiVersionRange(KafkaApiKeys.Metadata, 0, 12, 9),
-        new ApiVersionRange(KafkaApiKeys.ApiVersions, 0, 4, 3),
-    ]);
+        SpecVersions.All
+            .Where(a => a.Listeners.HasFlag(ApiListeners.Broker))
+            .Select(a => new ApiVersionRange(
+                (short)a.Key,
+                a.LowestVersion,
+                a.LatestVersionUnstable ? (short)(a.HighestVersion - 1) : a.HighestVersion,
+                a.FirstFlexibleVersion))
+            .Where(r => r.MaxVersion >= r.MinVersion));
 }
 
-/// <summary>The api keys the network layer itself needs to know (temporary, until the generated ApiKey enum).</summary>
-public static class KafkaApiKeys
+/// <summary>
+/// Answers ApiVersions from the broker's <see cref="ApiVersionTable"/> and passes every other
+/// request on. With no next dispatcher, an api the table lists but nothing serves closes the
+/// connection (as Kafka does for an api it does not serve).
+/// </summary>
+public sealed class ApiVersionsDispatcher(ApiVersionTable apis, IRequestDispatcher? next = null) : IRequestDispatcher
 {
-    public const short Produce = 0;
-    public const short Fetch = 1;
-    public const short Metadata = 3;
-    public const short ControlledShutdown = 7;
-    public const short ApiVersions = 18;
+    public ValueTask HandleAsync(RequestContext request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ApiKey == ApiKey.ApiVersions)
+        {
+            // The request body (client software name and version, v3+) is informational only.
+            request.Respond(apis.Response);
+            return ValueTask.CompletedTask;
+        }
+        if (next is not null)
+        {
+            return next.HandleAsync(request);
+        }
+        request.CloseConnection($"no handler for api {request.ApiKey}");
+        return ValueTask.CompletedTask;
+    }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Broker.Protocol.Messages;
 using Broker.Protocol.Primitives;
 using Microsoft.Extensions.Logging;
 
@@ -41,7 +42,7 @@ internal sealed partial class KafkaConnection
             }
 
             var size = ReadSize(buffer);
-            if (size < RequestHeaderParser.MinimumLength || size > _settings.SocketRequestMaxBytes)
+            if (size < RequestHeaders.MinimumLength || size > _settings.SocketRequestMaxBytes)
             {
                 // Checked before anything is allocated for the frame: a lying size costs nothing.
                 input.AdvanceTo(buffer.Start);
@@ -152,33 +153,33 @@ internal sealed partial class KafkaConnection
     /// stop, or null to go on.</summary>
     private async ValueTask<ReadEnd?> OnFrameAsync(byte[] frame, int size)
     {
-        var apiKey = RequestHeaderParser.PeekApiKey(frame);
-        var apiVersion = RequestHeaderParser.PeekApiVersion(frame);
-        _metrics.RequestReceived(apiKey);
+        var apiKey = RequestHeaders.PeekApiKey(frame);
+        var apiVersion = RequestHeaders.PeekApiVersion(frame);
+        _metrics.RequestReceived((short)apiKey);
 
         // Kafka closes the connection for an api it does not serve or a version outside its range,
         // except ApiVersions, which is answered (at v0) with UNSUPPORTED_VERSION so the client learns.
         var known = _apis.TryGet(apiKey, out var range);
         var supported = known && apiVersion >= range.MinVersion && apiVersion <= range.MaxVersion;
-        if (!supported && apiKey != KafkaApiKeys.ApiVersions)
+        if (!supported && apiKey != ApiKey.ApiVersions)
         {
             ArrayPool<byte>.Shared.Return(frame);
-            LogUnsupportedApi(Id, RemoteEndPoint, apiKey, apiVersion);
+            LogUnsupportedApi(Id, RemoteEndPoint, (short)apiKey, apiVersion);
             _metrics.ConnectionClosedForError();
             return ReadEnd.ProtocolError;
         }
 
         RequestHeader header;
+        int bodyOffset;
         try
         {
-            // An unknown future ApiVersions version is still parsed as flexible (header v2), as Kafka does.
-            var flexible = apiKey == KafkaApiKeys.ApiVersions ? apiVersion >= 3 : apiVersion >= range.FirstFlexibleVersion;
-            header = RequestHeaderParser.Parse(frame.AsMemory(0, size), flexible, _clientIds);
+            // An unknown future ApiVersions version is still read as flexible (header v2), as Kafka does.
+            header = RequestHeaders.Parse(frame.AsMemory(0, size), out bodyOffset);
         }
         catch (ProtocolException ex)
         {
             ArrayPool<byte>.Shared.Return(frame);
-            LogMalformedHeader(Id, RemoteEndPoint, apiKey, apiVersion, ex.Message);
+            LogMalformedHeader(Id, RemoteEndPoint, (short)apiKey, apiVersion, ex.Message);
             _metrics.ConnectionClosedForError();
             return ReadEnd.ProtocolError;
         }
@@ -193,7 +194,7 @@ internal sealed partial class KafkaConnection
             throw;
         }
 
-        var request = new RequestContext(this, _nextSequence++, header, frame, size);
+        var request = new RequestContext(this, _nextSequence++, header, frame, size, bodyOffset);
         if (!supported)
         {
             // Answered here, not dispatched: the body of an unknown version cannot be parsed anyway.

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Broker.Protocol.Messages;
 using Broker.Protocol.Primitives;
 using Microsoft.Extensions.Logging;
 
@@ -38,7 +39,7 @@ internal sealed partial class KafkaConnection
                             wrote = true;
                             break;
                         case CompletionKind.Close:
-                            ReturnFrame(request);
+                            Release(request);
                             await output.FlushAsync().ConfigureAwait(false);
                             if (request.Frame.Length > 0)
                             {
@@ -48,7 +49,7 @@ internal sealed partial class KafkaConnection
                         default:
                             break; // no response: ordering just moves past it
                     }
-                    ReturnFrame(request);
+                    Release(request);
                     released++;
                 }
 
@@ -89,7 +90,7 @@ internal sealed partial class KafkaConnection
             {
                 if (request is not null)
                 {
-                    ReturnFrame(request);
+                    Release(request);
                 }
             }
         }
@@ -99,13 +100,15 @@ internal sealed partial class KafkaConnection
     /// serialized straight into the pipe's memory.</summary>
     private void WriteResponse(PipeWriter output, RequestContext request)
     {
-        var body = request.ResponseBody!;
         var version = request.ResponseVersion >= 0 ? request.ResponseVersion : request.ApiVersion;
-        // Response header v1 for flexible requests, except ApiVersions, which is always v0 so a
-        // client can read it before it knows which versions the broker speaks.
-        var flexibleHeader = request.Header.IsFlexible && request.ApiKey != KafkaApiKeys.ApiVersions;
-        var bodySize = body.Size(version);
-        var total = checked(4 + (flexibleHeader ? 1 : 0) + bodySize);
+        // Header v1 for flexible versions; ApiVersions always answers with v0 so that a client can
+        // read it before it knows which versions the broker speaks.
+        var flexibleHeader = ApiHeaders.ResponseHeaderVersion(request.ApiKey, version) >= 1;
+        var message = request.ResponseMessage;
+        var body = request.ResponseBody;
+        var bodySize = message?.Size(version) ?? body!.Size(version);
+        var headerSize = 4 + (flexibleHeader ? 1 : 0);
+        var total = checked(headerSize + bodySize);
         var frameSize = checked(4 + total);
         var writer = new KafkaWriter(output.GetSpan(frameSize)[..frameSize]);
         writer.WriteInt32(total);
@@ -114,11 +117,18 @@ internal sealed partial class KafkaConnection
         {
             writer.WriteEmptyTaggedFields();
         }
-        body.Write(ref writer, version);
+        if (message is not null)
+        {
+            message.Write(ref writer, version);
+        }
+        else
+        {
+            body!.Write(ref writer, version);
+        }
         if (writer.Position != frameSize)
         {
             throw new InvalidOperationException(
-                $"{body.GetType().Name} wrote {writer.Position - 4 - (total - bodySize)} bytes but sized itself at {bodySize} (api {request.ApiKey} v{version})");
+                $"{((object?)message ?? body)!.GetType().Name} wrote {writer.Position - 4 - headerSize} bytes but sized itself at {bodySize} (api {request.ApiKey} v{version})");
         }
         output.Advance(frameSize);
         _metrics.AddBytesOut(frameSize);
@@ -132,5 +142,5 @@ internal sealed partial class KafkaConnection
     private partial void LogResponseBug(Exception ex, long connectionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} closed by the handler of api {ApiKey} (correlation id {CorrelationId}): {Reason}")]
-    private partial void LogClosedByHandler(long connectionId, short apiKey, int correlationId, string? reason);
+    private partial void LogClosedByHandler(long connectionId, Broker.Protocol.Messages.ApiKey apiKey, int correlationId, string? reason);
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Threading.Channels;
+using Broker.Protocol.Messages;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,6 @@ internal sealed partial class KafkaConnection
     private readonly SemaphoreSlim _inFlight;
     // Completed requests, in completion order; the writer reorders them by sequence number.
     private readonly Channel<RequestContext> _completions;
-    private readonly ClientIdCache _clientIds = new();
     private long _nextSequence;
     private volatile bool _shutdownRequested;
     private volatile bool _writerEnded;
@@ -98,7 +98,7 @@ internal sealed partial class KafkaConnection
     private async Task DrainAsync(Task writer)
     {
         // A close marker after the last request: the writer reaches it once everything before it is written.
-        var marker = new RequestContext(this, _nextSequence++, default, [], 0);
+        var marker = new RequestContext(this, _nextSequence++, new RequestHeader(), [], 0, 0);
         marker.TryClose("shutdown");
         try
         {
@@ -131,7 +131,7 @@ internal sealed partial class KafkaConnection
         // Requests completed after the writer stopped: give their frames back.
         while (_completions.Reader.TryRead(out var late))
         {
-            ReturnFrame(late);
+            Release(late);
         }
         _metrics.ConnectionClosed();
     }
@@ -159,17 +159,32 @@ internal sealed partial class KafkaConnection
         if (!_completions.Writer.TryWrite(request))
         {
             // The connection is gone: nobody will write this response.
-            ReturnFrame(request);
+            Release(request);
         }
     }
 
     internal void OnRequestDispatched() => _dispatched.Set();
 
-    private static void ReturnFrame(RequestContext request)
+    /// <summary>Gives back what a finished request held: its pooled frame, and its response body
+    /// if that owns resources (pooled read buffers of a fetch).</summary>
+    private void Release(RequestContext request)
     {
         if (request.Frame.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(request.Frame);
+        }
+        if (request.ResponseBody is IDisposable disposable)
+        {
+            try
+            {
+                disposable.Dispose();
+            }
+#pragma warning disable CA1031 // A faulty body must not take the connection's teardown with it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogDisposeFailed(ex, Id);
+            }
         }
     }
 
@@ -190,6 +205,9 @@ internal sealed partial class KafkaConnection
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId}: read failed")]
     private partial void LogReadFailed(Exception ex, long connectionId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Connection {ConnectionId}: disposing a response body failed")]
+    private partial void LogDisposeFailed(Exception ex, long connectionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId}: responses still pending after {Timeout} of shutdown; closing")]
     private partial void LogDrainTimedOut(long connectionId, TimeSpan timeout);

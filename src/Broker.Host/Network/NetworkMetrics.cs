@@ -40,6 +40,8 @@ public sealed class NetworkMetrics
     public long Requests(short apiKey) =>
         (uint)apiKey < MaxApiKey ? Interlocked.Read(ref _requestsByApi[apiKey]) : 0;
 
+    public long Requests(Broker.Protocol.Messages.ApiKey apiKey) => Requests((short)apiKey);
+
     public long TotalRequests
     {
         get

@@ -90,5 +90,5 @@ public sealed partial class RequestChannel : IAsyncDisposable
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handler failed on connection {ConnectionId}, api {ApiKey} v{ApiVersion}, correlation id {CorrelationId}; closing the connection")]
-    private partial void LogDispatchFailed(Exception ex, long connectionId, short apiKey, short apiVersion, int correlationId);
+    private partial void LogDispatchFailed(Exception ex, long connectionId, Broker.Protocol.Messages.ApiKey apiKey, short apiVersion, int correlationId);
 }

@@ -1,10 +1,11 @@
 using Broker.Host.Network;
+using Broker.Protocol.Messages;
 
 namespace Broker.Host.Tests.Network;
 
 public sealed class BackpressureTests
 {
-    private const short Echo = KafkaApiKeys.Metadata;
+    private const short Echo = (short)ApiKey.Metadata;
 
     [Fact]
     public async Task A_full_request_queue_stops_the_readers_and_everything_is_answered_once_it_drains()

@@ -1,12 +1,13 @@
 using System.Buffers.Binary;
 using Broker.Host.Network;
+using Broker.Protocol.Messages;
 using Microsoft.Extensions.Logging;
 
 namespace Broker.Host.Tests.Network;
 
 public sealed class FramingTests
 {
-    private const short Echo = KafkaApiKeys.Metadata; // v0: header v1, response header v0
+    private const short Echo = (short)ApiKey.Metadata; // v0: header v1, response header v0
 
     private static Task<BrokerServer> StartAsync(IRequestDispatcher dispatcher, ListLoggerProvider? logs = null, int maxBytes = 100 * 1024 * 1024) =>
         BrokerServer.StartAsync(
@@ -110,7 +111,7 @@ public sealed class FramingTests
     [InlineData((short)999, (short)0)] // unknown api key
     [InlineData((short)-5, (short)0)] // negative api key
     [InlineData(Echo, (short)13)] // Metadata above the supported range
-    [InlineData((short)KafkaApiKeys.ControlledShutdown, (short)0)] // a Kafka api this broker does not serve
+    [InlineData((short)ApiKey.ControlledShutdown, (short)0)] // a Kafka api this broker does not serve
     public async Task An_unsupported_api_or_version_closes_the_connection(short apiKey, short version)
     {
         var logs = new ListLoggerProvider();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Broker.Host.Network;
+using Broker.Protocol.Messages;
 
 namespace Broker.Host.Tests.Network;
 
@@ -24,8 +25,8 @@ public sealed class KcatHandshakeTests
         // kcat gives up after its own 3 s metadata timeout; there is no Metadata handler yet.
         await kcat.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.True(server.Metrics.Requests(KafkaApiKeys.ApiVersions) >= 1, await stderr);
-        Assert.True(server.Metrics.Requests(KafkaApiKeys.Metadata) >= 1, await stderr);
+        Assert.True(server.Metrics.Requests(ApiKey.ApiVersions) >= 1, await stderr);
+        Assert.True(server.Metrics.Requests(ApiKey.Metadata) >= 1, await stderr);
         var log = await stderr;
         // librdkafka's own account: it parsed our answer to its first ApiVersions (v3, flexible)...
         Assert.Contains("Received ApiVersionResponse (v3", log, StringComparison.Ordinal);

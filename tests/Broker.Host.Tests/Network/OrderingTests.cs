@@ -1,10 +1,11 @@
 using Broker.Host.Network;
+using Broker.Protocol.Messages;
 
 namespace Broker.Host.Tests.Network;
 
 public sealed class OrderingTests
 {
-    private const short Echo = KafkaApiKeys.Metadata;
+    private const short Echo = (short)ApiKey.Metadata;
 
     private static Task<BrokerServer> StartAsync(IRequestDispatcher dispatcher, int maxInFlight = 100) =>
         BrokerServer.StartAsync(new NetworkSettings { Host = "127.0.0.1", Port = 0, MaxInFlightRequestsPerConnection = maxInFlight }, dispatcher);

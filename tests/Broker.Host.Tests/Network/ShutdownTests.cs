@@ -1,11 +1,12 @@
 using System.Net.Sockets;
 using Broker.Host.Network;
+using Broker.Protocol.Messages;
 
 namespace Broker.Host.Tests.Network;
 
 public sealed class ShutdownTests
 {
-    private const short Echo = KafkaApiKeys.Metadata;
+    private const short Echo = (short)ApiKey.Metadata;
 
     [Fact]
     public async Task Stopping_answers_what_was_read_then_closes_and_refuses_new_connections()

@@ -22,6 +22,9 @@ internal sealed class TestClient : IDisposable
         return new TestClient(socket);
     }
 
+    public static byte[] Frame(Broker.Protocol.Messages.ApiKey apiKey, short apiVersion, int correlationId, string? clientId, ReadOnlySpan<byte> body, bool flexible = false) =>
+        Frame((short)apiKey, apiVersion, correlationId, clientId, body, flexible);
+
     /// <summary>A request frame: size, header (v1, or v2 when flexible), body.</summary>
     public static byte[] Frame(short apiKey, short apiVersion, int correlationId, string? clientId, ReadOnlySpan<byte> body, bool flexible = false)
     {
