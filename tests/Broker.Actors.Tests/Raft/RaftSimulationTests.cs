@@ -9,7 +9,7 @@ namespace Broker.Actors.Tests.Raft;
 /// <summary>
 /// Thousands of seeded cluster runs per test (see <see cref="ClusterSimulation"/>). A failure names its
 /// seed and step; replay one seed exactly with RAFT_SEED=n (and RAFT_TRACE=1 to print every message).
-/// RAFT_SEEDS=n changes how many seeds run.
+/// RAFT_SEEDS=n changes how many seeds run, RAFT_SEED_START=n where they start (for longer soaks).
 /// </summary>
 public sealed class RaftSimulationTests(ITestOutputHelper output)
 {
@@ -44,6 +44,10 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
             var result = new ClusterSimulation(int.Parse(replay, CultureInfo.InvariantCulture), nodes, trace).Run();
             output.WriteLine($"seed {replay}: {result}");
             return;
+        }
+        if (int.TryParse(Environment.GetEnvironmentVariable("RAFT_SEED_START"), CultureInfo.InvariantCulture, out var start))
+        {
+            firstSeed = start;
         }
         var count = int.TryParse(Environment.GetEnvironmentVariable("RAFT_SEEDS"), CultureInfo.InvariantCulture, out var n) ? n : defaultSeeds;
         var failures = new ConcurrentBag<(int Seed, string Message)>();
