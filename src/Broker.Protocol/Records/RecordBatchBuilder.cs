@@ -62,6 +62,36 @@ public sealed class RecordBatchBuilder : IDisposable
     public void Append(long timestamp, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull,
         ReadOnlySpan<RecordHeaderData> headers, int offsetDelta = -1)
     {
+        var headersSize = 0;
+        foreach (ref readonly var h in headers)
+        {
+            headersSize += h.EncodedSize;
+        }
+        var span = BeginRecord(timestamp, key, keyIsNull, value, valueIsNull, headers.Length, headersSize, ref offsetDelta, out var o);
+        foreach (ref readonly var h in headers)
+        {
+            o = WriteNullable(span, o, h.Key.Span, false);
+            o = WriteNullable(span, o, h.Value.Span, h.ValueIsNull);
+        }
+        EndRecord(o, timestamp, offsetDelta);
+    }
+
+    /// <summary>
+    /// Re-appends a record read from another batch (compaction, conversion), copying its encoded
+    /// headers as they are. The timestamp is absolute; the offset delta defaults to the next one.
+    /// </summary>
+    public void Append(in Record record, long timestamp, int offsetDelta = -1)
+    {
+        var span = BeginRecord(timestamp, record.Key, record.KeyIsNull, record.Value, record.ValueIsNull,
+            record.HeaderCount, record.HeadersBytes.Length, ref offsetDelta, out var o);
+        record.HeadersBytes.CopyTo(span.Slice(o));
+        EndRecord(o + record.HeadersBytes.Length, timestamp, offsetDelta);
+    }
+
+    /// <summary>Sizes the record, reserves it and writes everything up to the headers.</summary>
+    private Span<byte> BeginRecord(long timestamp, ReadOnlySpan<byte> key, bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull,
+        int headerCount, int headersSize, ref int offsetDelta, out int o)
+    {
         if (offsetDelta < 0)
         {
             offsetDelta = _lastOffsetDelta + 1;
@@ -75,31 +105,24 @@ public sealed class RecordBatchBuilder : IDisposable
             _baseTimestamp = timestamp;
         }
         var timestampDelta = timestamp - _baseTimestamp;
-
         var bodySize = 1 + Varint.SizeOfVarLong(timestampDelta) + Varint.SizeOfVarInt(offsetDelta) +
             (keyIsNull ? 1 : Varint.SizeOfVarInt(key.Length) + key.Length) +
             (valueIsNull ? 1 : Varint.SizeOfVarInt(value.Length) + value.Length) +
-            Varint.SizeOfVarInt(headers.Length);
-        foreach (ref readonly var h in headers)
-        {
-            bodySize += h.EncodedSize;
-        }
-        var total = Varint.SizeOfVarInt(bodySize) + bodySize;
-        var span = _records.GetSpan(total);
-        var o = Varint.WriteVarInt(span, bodySize);
+            Varint.SizeOfVarInt(headerCount) + headersSize;
+        var span = _records.GetSpan(Varint.SizeOfVarInt(bodySize) + bodySize);
+        o = Varint.WriteVarInt(span, bodySize);
         span[o++] = 0; // record attributes: unused by Kafka
         o += Varint.WriteVarLong(span.Slice(o), timestampDelta);
         o += Varint.WriteVarInt(span.Slice(o), offsetDelta);
         o = WriteNullable(span, o, key, keyIsNull);
         o = WriteNullable(span, o, value, valueIsNull);
-        o += Varint.WriteVarInt(span.Slice(o), headers.Length);
-        foreach (ref readonly var h in headers)
-        {
-            o = WriteNullable(span, o, h.Key.Span, false);
-            o = WriteNullable(span, o, h.Value.Span, h.ValueIsNull);
-        }
-        _records.Advance(o);
+        o += Varint.WriteVarInt(span.Slice(o), headerCount);
+        return span;
+    }
 
+    private void EndRecord(int written, long timestamp, int offsetDelta)
+    {
+        _records.Advance(written);
         _count++;
         _lastOffsetDelta = offsetDelta;
         if (timestamp > _maxTimestamp)

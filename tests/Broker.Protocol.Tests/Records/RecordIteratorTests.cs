@@ -181,6 +181,45 @@ public class RecordIteratorTests
     }
 
     [Fact]
+    public void RecordsCopyIntoANewBatchWithTheirHeaders()
+    {
+        // What a log cleaner does: keep some records of a compressed batch, rebuild uncompressed.
+        using var source = new RecordBatchBuilder(CompressionType.Snappy) { BaseOffset = 100 };
+        for (var i = 0; i < 5; i++)
+        {
+            source.Append(1000 + i, Encoding.UTF8.GetBytes("k" + i), i == 3 ? null : Encoding.UTF8.GetBytes("v" + i),
+                new RecordHeaderData("h", [(byte)i]), new RecordHeaderData("n", null));
+        }
+        var sourceBytes = source.ToArray();
+        var batch = new RecordBatch(sourceBytes);
+        using var scratch = new PooledBufferWriter();
+        using var kept = new RecordBatchBuilder { BaseOffset = batch.BaseOffset };
+        foreach (var r in batch.GetRecords(scratch))
+        {
+            if (r.OffsetDelta % 2 == 1)
+            {
+                kept.Append(r, batch.TimestampOf(r), r.OffsetDelta);
+            }
+        }
+        var copy = new RecordBatch(kept.ToArray());
+        Assert.True(copy.IsCrcValid);
+        Assert.Equal(2, copy.RecordCount);
+        Assert.Equal(3, copy.LastOffsetDelta);
+        Assert.Equal(1001, copy.BaseTimestamp);
+        var seen = new List<string>();
+        foreach (var r in copy.GetRecords())
+        {
+            var headers = new List<string>();
+            foreach (var h in r.Headers)
+            {
+                headers.Add(Encoding.UTF8.GetString(h.Key) + "=" + (h.ValueIsNull ? "null" : h.Value[0].ToString()));
+            }
+            seen.Add($"{copy.OffsetOf(r)}:{Encoding.UTF8.GetString(r.Key)}:{(r.ValueIsNull ? "null" : Encoding.UTF8.GetString(r.Value))}@{copy.TimestampOf(r)}[{string.Join(",", headers)}]");
+        }
+        Assert.Equal(["101:k1:v1@1001[h=1,n=null]", "103:k3:null@1003[h=3,n=null]"], seen);
+    }
+
+    [Fact]
     public void LogAppendTimeSetsAttributeAndMaxTimestamp()
     {
         using var builder = new RecordBatchBuilder { LogAppendTime = 999 };
