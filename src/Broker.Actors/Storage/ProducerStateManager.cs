@@ -40,7 +40,11 @@ public sealed partial class ProducerStateManager
     {
         duplicate = null;
         var committed = _producers.GetValueOrDefault(producerId);
-        var pendingIndex = _pending.FindLastIndex(p => p.ProducerId == producerId);
+        var pendingIndex = _pending.Count - 1;
+        while (pendingIndex >= 0 && _pending[pendingIndex].ProducerId != producerId)
+        {
+            pendingIndex--;
+        }
         short currentEpoch;
         int currentLastSeq;
         bool known;
