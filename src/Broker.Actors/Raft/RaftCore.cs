@@ -103,7 +103,7 @@ public sealed partial class RaftCore
     public void Handle(in RaftEnvelope envelope, long nowMs)
     {
         AdvanceClock(nowMs);
-        if (envelope.Destination != _config.NodeId)
+        if (envelope.Destination != _config.NodeId || RejectedForeignCluster(envelope))
         {
             return;
         }
@@ -153,6 +153,37 @@ public sealed partial class RaftCore
                 }
                 break;
         }
+    }
+
+    /// <summary>A request stamped with another cluster's id gets INCONSISTENT_CLUSTER_ID and changes nothing,
+    /// so a misconfigured node cannot vote in or fetch from the wrong quorum.</summary>
+    private bool RejectedForeignCluster(in RaftEnvelope envelope)
+    {
+        var clusterId = envelope.Message switch
+        {
+            VoteRequest m => m.ClusterId,
+            BeginQuorumEpochRequest m => m.ClusterId,
+            EndQuorumEpochRequest m => m.ClusterId,
+            FetchRequest m => m.ClusterId,
+            FetchSnapshotRequest m => m.ClusterId,
+            _ => null,
+        };
+        if (clusterId is null || _config.ClusterId is null || clusterId == _config.ClusterId)
+        {
+            return false;
+        }
+        const short error = RaftErrors.InconsistentClusterId;
+        RaftMessage response = envelope.Message switch
+        {
+            VoteRequest => new VoteResponse(error, LeaderId, Epoch, false),
+            BeginQuorumEpochRequest => new BeginQuorumEpochResponse(error, LeaderId, Epoch),
+            EndQuorumEpochRequest => new EndQuorumEpochResponse(error, LeaderId, Epoch),
+            FetchRequest => FetchError(error),
+            FetchSnapshotRequest m => new FetchSnapshotResponse(error, m.SnapshotId, new LeaderIdAndEpoch(LeaderId, Epoch), -1, -1, ReadOnlyMemory<byte>.Empty),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
+        Reply(envelope, response);
+        return true;
     }
 
     private void AdvanceClock(long nowMs)

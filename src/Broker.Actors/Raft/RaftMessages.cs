@@ -44,6 +44,7 @@ public static class RaftErrors
     public const short InconsistentVoterSet = 94;
     public const short SnapshotNotFound = 98;
     public const short PositionOutOfRange = 99;
+    public const short InconsistentClusterId = 104;
 }
 
 /// <summary>VoteRequest (API 52). <see cref="PreVote"/> is KIP-996's flag (VoteRequest v2): a pre-vote

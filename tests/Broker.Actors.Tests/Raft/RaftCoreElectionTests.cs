@@ -78,6 +78,20 @@ public sealed class RaftCoreElectionTests
     }
 
     [Fact]
+    public void RequestsFromAnotherClusterAreRejectedAndChangeNothing()
+    {
+        var h = new RaftCoreHarness(clusterId: "cluster-a");
+        var response = h.Single<VoteResponse>(h.Deliver(2, new VoteRequest("cluster-b", 1, 5, 2, 9, 9, false)));
+        Assert.Equal(RaftErrors.InconsistentClusterId, response.ErrorCode);
+        Assert.False(response.VoteGranted);
+        Assert.Equal(0, h.Core.Epoch);
+        var fetch = h.Single<FetchResponse>(h.Deliver(2, new FetchRequest("cluster-b", 2, 0, 0, 0, 0, 0)));
+        Assert.Equal(RaftErrors.InconsistentClusterId, fetch.ErrorCode);
+        Assert.True(h.Single<VoteResponse>(h.Deliver(2, new VoteRequest("cluster-a", 1, 5, 2, 9, 9, false))).VoteGranted);
+        Assert.True(h.Single<VoteResponse>(h.Deliver(3, new VoteRequest(null, 1, 6, 3, 9, 9, false))).VoteGranted); // unknown id: accepted
+    }
+
+    [Fact]
     public void PreVoteChangesNothingAndIsRefusedWhileTheLeaderIsAlive()
     {
         var h = new RaftCoreHarness(preVote: true);

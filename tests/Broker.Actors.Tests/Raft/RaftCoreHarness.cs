@@ -5,13 +5,14 @@ namespace Broker.Actors.Tests.Raft;
 /// <summary>One Raft core with an in-memory log and store, driven message by message in unit tests.</summary>
 internal sealed class RaftCoreHarness
 {
-    public RaftCoreHarness(int nodeId = 1, int voters = 3, bool preVote = false, InMemoryRaftLog? log = null, InMemoryQuorumStateStore? store = null, long now = 0)
+    public RaftCoreHarness(int nodeId = 1, int voters = 3, bool preVote = false, InMemoryRaftLog? log = null, InMemoryQuorumStateStore? store = null, long now = 0, string? clusterId = null)
     {
         Log = log ?? new InMemoryRaftLog();
         Store = store ?? new InMemoryQuorumStateStore();
         Config = new RaftConfig(nodeId, Enumerable.Range(1, voters).ToArray())
         {
             PreVote = preVote,
+            ClusterId = clusterId,
             ElectionTimeoutMs = 100,
             FetchTimeoutMs = 1000,
             RequestTimeoutMs = 500,

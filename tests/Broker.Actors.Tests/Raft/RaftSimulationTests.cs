@@ -43,6 +43,7 @@ public sealed class RaftSimulationTests(ITestOutputHelper output)
             var trace = Environment.GetEnvironmentVariable("RAFT_TRACE") == "1";
             var result = new ClusterSimulation(int.Parse(replay, CultureInfo.InvariantCulture), nodes, trace).Run();
             output.WriteLine($"seed {replay}: {result}");
+            Console.WriteLine($"seed {replay} nodes {nodes}: {result}");
             return;
         }
         if (int.TryParse(Environment.GetEnvironmentVariable("RAFT_SEED_START"), CultureInfo.InvariantCulture, out var start))

@@ -272,7 +272,8 @@ internal sealed class ClusterSimulation
             AppendLingerMs = _appendLingerMs,
             SnapshotChunkBytes = 16,
         };
-        var random = new Random(HashCode.Combine(_seed, node.Id, node.Incarnation) & int.MaxValue ^ _seed);
+        // Not HashCode.Combine: it is seeded per process, and a seed must replay in a new process too.
+        var random = new Random((int)(Invariants.Chain((ulong)_seed, node.Id, (ulong)node.Incarnation) & int.MaxValue));
         // Correlation ids of each incarnation come from their own range, as a new process has new connections.
         node.Core = new RaftCore(config, node.Log, node.Store, random, NodeClock(node), (long)node.Incarnation << 40);
         node.Applied = 0;
