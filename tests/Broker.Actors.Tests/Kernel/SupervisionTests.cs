@@ -254,4 +254,41 @@ public sealed class SupervisionTests : TestKit.TestKit
         // Restarting the parent is not under test; keep its children across its own restarts out of scope.
         protected override SupervisorStrategy SupervisorStrategy() => strategy;
     }
+
+    /// <summary>Takes its time in PostStop, like an actor flushing and closing segment files.</summary>
+    private sealed class SlowToStop(ActorRef probe) : ActorBase
+    {
+        protected override void OnReceive(object message)
+        {
+        }
+
+        protected override void PostStop()
+        {
+            Thread.Sleep(100);
+            probe.Tell("child closed its files");
+        }
+    }
+
+    private sealed class OwnsFiles(ActorRef probe) : ActorBase
+    {
+        protected override void PreStart()
+        {
+            Context.ActorOf(Props.Create(() => new SlowToStop(probe)), "files");
+            probe.Tell("parent started");
+        }
+
+        protected override void OnReceive(object message) => throw new InvalidOperationException("crash");
+    }
+
+    [Fact]
+    public void Restart_waits_for_the_old_children_to_stop_before_starting_the_new_instance()
+    {
+        var parent = Sys.ActorOf(Props.Create(() => new OwnsFiles(TestActor)), "owner");
+        ExpectMsg("parent started");
+
+        parent.Tell("crash");
+
+        ExpectMsg("child closed its files");
+        ExpectMsg("parent started");
+    }
 }
