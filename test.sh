@@ -30,7 +30,7 @@ fi
 dotnet build AkkaBroker.sln -c Release -warnaserror 2>&1 | grep -E 'error|Warn|Elapsed' || true
 log=$(mktemp)
 set +e
-dotnet test AkkaBroker.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -vE '^\s+Passed ' 
+dotnet test AkkaBroker.sln -c Release --no-build -maxcpucount:1 --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -vE '^\s+Passed ' 
 status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -oE 'Passed:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
