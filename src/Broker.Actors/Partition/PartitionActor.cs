@@ -29,6 +29,10 @@ public sealed class PartitionActor : ActorBase
     protected override void PreStart()
     {
         _log = _open();
+        // The high-watermark checkpoint is written periodically, so after a crash it lags the log.
+        // A single replica is its own ISR: everything recovered is committed (as on append), and
+        // without this every record since the last checkpoint would stay invisible to consumers.
+        _log.UpdateHighWatermark(_log.LogEndOffset);
         _handle.Attach(_log);
     }
 

@@ -36,6 +36,23 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public bool HasExited => _process is null || _process.HasExited;
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 
+    /// <summary>The running process's id (for /proc reads such as VmRSS).</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
+
+    /// <summary>The broker's resident set size in bytes, from /proc/PID/status (Linux).</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                var kb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                return kb * 1024;
+            }
+        }
+        throw new InvalidOperationException("no VmRSS line");
+    }
+
     /// <summary>Starts the broker built next to these tests and waits until it listens.</summary>
     public static Task<BrokerProcess> StartAsync(BrokerOptions? options = null)
     {

@@ -13,8 +13,15 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from compat_cli import emit, fail, record, run, text
 
 
+# Keep the AdminClient referenced until its futures resolve: a temporary is destroyed at once and
+# fails every pending request with _DESTROY.
+_admins = []
+
+
 def admin(a):
-    return AdminClient({"bootstrap.servers": a.bootstrap, "socket.timeout.ms": a.timeout_ms})
+    client = AdminClient({"bootstrap.servers": a.bootstrap, "socket.timeout.ms": a.timeout_ms})
+    _admins.append(client)
+    return client
 
 
 def create_topic(a):
