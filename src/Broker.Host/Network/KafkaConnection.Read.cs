@@ -151,6 +151,9 @@ internal sealed partial class KafkaConnection
 
     /// <summary>Parses the header, checks the api, and queues the request. Returns why reading must
     /// stop, or null to go on.</summary>
+    // Pooled builder: this method suspends once per request (waiting for the dispatch), and its
+    // state machine would otherwise be a fresh allocation each time.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadEnd?> OnFrameAsync(byte[] frame, int size)
     {
         var apiKey = RequestHeaders.PeekApiKey(frame);

@@ -55,6 +55,7 @@ public sealed partial class RequestChannel : IAsyncDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DispatchAsync(RequestContext request)
     {
         try
