@@ -14,7 +14,7 @@ public sealed class KcatHandshakeTests
         var metadata = new MetadataRecorder();
         await using var server = await BrokerServer.StartAsync(new NetworkSettings { Host = "127.0.0.1", Port = 0 }, metadata);
 
-        var psi = new ProcessStartInfo("kcat", $"-b 127.0.0.1:{server.Port} -L -m 3 -d protocol")
+        var psi = new ProcessStartInfo("kcat", $"-b 127.0.0.1:{server.Port} -L -m 60 -d protocol")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -22,8 +22,16 @@ public sealed class KcatHandshakeTests
         using var kcat = Process.Start(psi) ?? throw new InvalidOperationException("kcat did not start (test.sh installs it)");
         var stderr = kcat.StandardError.ReadToEndAsync();
         _ = kcat.StandardOutput.ReadToEndAsync();
-        // kcat gives up after its own 3 s metadata timeout; there is no Metadata handler yet.
-        await kcat.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        // There is no Metadata handler here: kcat would retry for its whole timeout, so once a
+        // Metadata request has arrived (or a generous minute has passed) it is stopped.
+        await Eventually.TrueAsync(() => !metadata.Versions.IsEmpty, TimeSpan.FromSeconds(60));
+        // Let it read the close and log what it received.
+        await Task.Delay(200);
+        if (!kcat.HasExited)
+        {
+            kcat.Kill();
+        }
+        await kcat.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(server.Metrics.Requests(ApiKey.ApiVersions) >= 1, await stderr);
         Assert.True(server.Metrics.Requests(ApiKey.Metadata) >= 1, await stderr);
