@@ -39,4 +39,20 @@ public sealed class ShutdownTests
         await Assert.ThrowsAnyAsync<SocketException>(() => TestClient.ConnectAsync(port));
         await server.DisposeAsync();
     }
+
+    [Fact]
+    public async Task Requests_that_never_finish_hold_the_shutdown_only_until_the_timeout()
+    {
+        var dispatcher = new GatedDispatcher(blockIoLoop: false); // never opened
+        var server = await BrokerServer.StartAsync(
+            new NetworkSettings { Host = "127.0.0.1", Port = 0, ShutdownTimeout = TimeSpan.FromMilliseconds(300) }, dispatcher);
+        using var client = await TestClient.ConnectAsync(server.Port);
+        await client.SendAsync(TestClient.Frame(Echo, 0, 1, "stuck", [1]));
+        Assert.True(await Eventually.TrueAsync(() => dispatcher.Parked == 1));
+
+        await server.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(await client.WaitClosedAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, server.Metrics.ConnectionsOpen);
+        await server.DisposeAsync();
+    }
 }
