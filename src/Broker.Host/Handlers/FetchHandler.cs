@@ -23,6 +23,8 @@ internal sealed class FetchHandler(BrokerNode node)
             return;
         }
         ResolveTopicIds(fetch, request.ApiVersion);
+        // High watermarks before the read: the purgatory re-check after registering compares against them.
+        var seen = fetch.MaxWaitMs > 0 && fetch.MinBytes > 0 ? HighWatermarks(fetch) : null;
         var body = Read(fetch, request.ApiVersion, out var bytes, out var anyError);
         if (bytes >= fetch.MinBytes || fetch.MaxWaitMs <= 0 || anyError)
         {
@@ -30,13 +32,49 @@ internal sealed class FetchHandler(BrokerNode node)
             return;
         }
         body.Dispose();
-        node.FetchPurgatory.Wait(fetch, TimeSpan.FromMilliseconds(fetch.MaxWaitMs), () =>
+        node.FetchPurgatory.Wait(fetch, TimeSpan.FromMilliseconds(fetch.MaxWaitMs), () => HasNewData(fetch, seen!), () =>
         {
             if (!request.IsCompleted)
             {
                 request.Respond(Read(fetch, request.ApiVersion, out _, out _));
             }
         });
+    }
+
+    /// <summary>Each requested partition's high watermark, in request order (-1 when unknown).</summary>
+    private long[] HighWatermarks(FetchRequest fetch)
+    {
+        var count = 0;
+        foreach (var topic in fetch.Topics)
+        {
+            count += topic.Partitions.Count;
+        }
+        var marks = new long[count];
+        var i = 0;
+        foreach (var topic in fetch.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                marks[i++] = topic.Topic.Length > 0 && node.Replicas.Get(topic.Topic, partition.Partition)?.Log is { } log
+                    ? log.Current.HighWatermark
+                    : -1;
+            }
+        }
+        return marks;
+    }
+
+    /// <summary>True when any requested partition's high watermark moved since <paramref name="seen"/>.</summary>
+    private bool HasNewData(FetchRequest fetch, long[] seen)
+    {
+        var now = HighWatermarks(fetch);
+        for (var i = 0; i < now.Length; i++)
+        {
+            if (now[i] > seen[i])
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void ResolveTopicIds(FetchRequest fetch, short version)

@@ -16,7 +16,13 @@ internal sealed class FetchPurgatory
 
     public int Waiting => _watchers.Values.Sum(w => w.Count);
 
-    public void Wait(FetchRequest fetch, TimeSpan maxWait, Action complete)
+    /// <summary>
+    /// Parks <paramref name="fetch"/> until an append to one of its partitions or <paramref name="maxWait"/>.
+    /// <paramref name="hasNewData"/> is asked once more after the watch is registered: an append that
+    /// landed between the caller's read and the registration raised no wakeup for this fetch, which
+    /// would otherwise wait out the whole max.wait (a lost wakeup).
+    /// </summary>
+    public void Wait(FetchRequest fetch, TimeSpan maxWait, Func<bool> hasNewData, Action complete)
     {
         var keys = new List<TopicPartition>();
         foreach (var topic in fetch.Topics)
@@ -32,6 +38,10 @@ internal sealed class FetchPurgatory
             _watchers.GetOrAdd(key, static _ => new()).TryAdd(op, 0);
         }
         op.Arm(maxWait);
+        if (hasNewData())
+        {
+            op.TryComplete();
+        }
     }
 
     /// <summary>Called after an append to <paramref name="partition"/>: wakes its waiting fetches.</summary>
