@@ -1,8 +1,11 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Broker.Actors.Partition;
 using Broker.Actors.Storage;
 using Broker.Host.Network;
 using Broker.Protocol.Messages;
+using Broker.Protocol.Primitives;
+using Broker.Protocol.Records;
 
 namespace Broker.Host.Handlers;
 
@@ -37,7 +40,14 @@ internal sealed class ProduceHandler(BrokerNode node)
                     slot++;
                     continue;
                 }
-                pending.Add((handle!, MemoryMarshal.AsMemory(partition.Records!.Value), slot++));
+                var records = MemoryMarshal.AsMemory(partition.Records!.Value);
+                if (request.ApiVersion < 3 && !TryConvertLegacy(records, out records))
+                {
+                    result.ErrorCode = (short)ErrorCode.CorruptMessage;
+                    slot++;
+                    continue;
+                }
+                pending.Add((handle!, records, slot++));
             }
         }
         completion.Expect(pending.Count);
@@ -45,6 +55,34 @@ internal sealed class ProduceHandler(BrokerNode node)
         {
             handle.Actor.Tell(new AppendToLog(records, produce.Acks, completion, s));
         }
+    }
+
+    /// <summary>
+    /// Produce v0-2 carries legacy message sets (magic 0/1); the log stores only v2 batches, so they
+    /// are converted here (CRCs checked, compressed wrappers expanded). Old clients are rare, so the
+    /// converted batch gets its own array rather than a pooled buffer with a lifetime to track.
+    /// </summary>
+    private static bool TryConvertLegacy(Memory<byte> records, out Memory<byte> converted)
+    {
+        converted = Memory<byte>.Empty;
+        if (!LegacyMessageSet.IsLegacy(records.Span))
+        {
+            return false; // v0-2 must carry magic 0 or 1
+        }
+        var output = new ArrayBufferWriter<byte>(Math.Max(256, records.Length + 64));
+        try
+        {
+            if (LegacyMessageSet.ConvertToV2(records.Span, output) == 0)
+            {
+                return false;
+            }
+        }
+        catch (ProtocolException)
+        {
+            return false;
+        }
+        converted = MemoryMarshal.AsMemory(output.WrittenMemory);
+        return true;
     }
 
     private ErrorCode Validate(ProduceRequest produce, string topic, bool known, ProduceRequest.PartitionProduceData partition, out PartitionHandle? handle)

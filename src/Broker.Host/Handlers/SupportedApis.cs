@@ -12,8 +12,8 @@ internal static class SupportedApis
 {
     private static readonly (ApiKey Key, short Min, short Max)[] Served =
     [
-        (ApiKey.Produce, 3, 11),          // magic v2 batches only (v3+)
-        (ApiKey.Fetch, 4, 17),            // v4+: v2 batches, isolation level; librdkafka needs 4+ for v2 batches
+        (ApiKey.Produce, 0, 11),          // v0-2 legacy message sets are converted to v2 batches; librdkafka needs v0 in range for gzip/snappy
+        (ApiKey.Fetch, 0, 17),            // v0-3 get the stored v2 batches as they are (old clients are rare)
         (ApiKey.ListOffsets, 0, 8),
         (ApiKey.Metadata, 0, 12),
         (ApiKey.ApiVersions, 0, 4),
