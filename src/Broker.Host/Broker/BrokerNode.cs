@@ -94,7 +94,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
     internal LogConfig LogConfigFor(TopicImage? topic) =>
         TopicConfigs.CreateLogConfig(
             topic is null ? new Dictionary<string, string?>() : topic.Configs.ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
-            Settings.Values);
+            Controller is null ? Settings.Values : BrokerValues(Controller.Current));
 
     public async ValueTask DisposeAsync()
     {

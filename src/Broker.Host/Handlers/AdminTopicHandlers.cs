@@ -23,6 +23,11 @@ internal sealed class AdminTopicHandlers(BrokerNode node)
                 : t.Assignments.ToDictionary(a => a.PartitionIndex, a => (IReadOnlyList<int>)a.BrokerIds);
             topics.Add(new NewTopic(t.Name, t.NumPartitions, t.ReplicationFactor, configs, assignments));
         }
+        var requested = new Dictionary<string, IReadOnlyDictionary<string, string?>>(StringComparer.Ordinal);
+        foreach (var t in topics)
+        {
+            requested.TryAdd(t.Name, t.Configs);
+        }
         var results = await node.Controller.CreateTopicsAsync(topics, create.validateOnly).ConfigureAwait(false);
         foreach (var r in results)
         {
@@ -35,9 +40,31 @@ internal sealed class AdminTopicHandlers(BrokerNode node)
                 NumPartitions = r.NumPartitions,
                 ReplicationFactor = r.ReplicationFactor,
             };
+            if (r.ErrorCode == 0 && requested.TryGetValue(r.Name, out var overrides))
+            {
+                AddConfigs(topic, overrides);
+            }
             response.Topics.Add(topic);
         }
         request.Respond(response);
+    }
+
+    /// <summary>CreateTopics v5+ reports the new topic's effective configs, sorted by name as KRaft does.</summary>
+    private void AddConfigs(CreateTopicsResponse.CreatableTopicResult topic, IReadOnlyDictionary<string, string?> overrides)
+    {
+        var entries = ConfigDescriptions.Topic(overrides, node.BrokerValues(node.Metadata.Current));
+        topic.Configs ??= [];
+        foreach (var e in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            topic.Configs.Add(new CreateTopicsResponse.CreatableTopicConfigs
+            {
+                Name = e.Name,
+                Value = e.IsSensitive ? null : e.Value,
+                ReadOnly = e.IsReadOnly,
+                ConfigSource = (sbyte)e.Source,
+                IsSensitive = e.IsSensitive,
+            });
+        }
     }
 
     public async ValueTask DeleteTopicsAsync(RequestContext request)

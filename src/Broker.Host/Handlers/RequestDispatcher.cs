@@ -17,6 +17,11 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     private readonly ListOffsetsHandler _listOffsets;
     private readonly AdminTopicHandlers _topics;
     private readonly InitProducerIdHandler _initProducerId;
+    private readonly DescribeConfigsHandler _describeConfigs;
+    private readonly AlterConfigsHandler _alterConfigs;
+    private readonly DescribeClusterHandler _describeCluster;
+    private readonly DeleteRecordsHandler _deleteRecords;
+    private readonly DescribeLogDirsHandler _describeLogDirs;
     private readonly ILogger _logger;
 
     public RequestDispatcher(BrokerNode node, ILogger logger)
@@ -27,6 +32,11 @@ internal sealed class RequestDispatcher : IRequestDispatcher
         _listOffsets = new ListOffsetsHandler(node);
         _topics = new AdminTopicHandlers(node);
         _initProducerId = new InitProducerIdHandler(node);
+        _describeConfigs = new DescribeConfigsHandler(node);
+        _alterConfigs = new AlterConfigsHandler(node);
+        _describeCluster = new DescribeClusterHandler(node);
+        _deleteRecords = new DeleteRecordsHandler(node);
+        _describeLogDirs = new DescribeLogDirsHandler(node);
         _logger = logger;
     }
 
@@ -55,6 +65,21 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return Guard(request, _topics.CreatePartitionsAsync(request));
                 case ApiKey.InitProducerId:
                     return Guard(request, _initProducerId.HandleAsync(request));
+                case ApiKey.DescribeConfigs:
+                    _describeConfigs.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.AlterConfigs:
+                    return Guard(request, _alterConfigs.AlterConfigsAsync(request));
+                case ApiKey.IncrementalAlterConfigs:
+                    return Guard(request, _alterConfigs.IncrementalAlterConfigsAsync(request));
+                case ApiKey.DescribeCluster:
+                    _describeCluster.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.DeleteRecords:
+                    return Guard(request, _deleteRecords.HandleAsync(request));
+                case ApiKey.DescribeLogDirs:
+                    _describeLogDirs.Handle(request);
+                    return ValueTask.CompletedTask;
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;

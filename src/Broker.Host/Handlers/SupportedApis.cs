@@ -21,6 +21,12 @@ internal static class SupportedApis
         (ApiKey.DeleteTopics, 0, 6),
         (ApiKey.CreatePartitions, 0, 3),
         (ApiKey.InitProducerId, 0, 5),
+        (ApiKey.DescribeConfigs, 0, 4),
+        (ApiKey.AlterConfigs, 0, 2),
+        (ApiKey.IncrementalAlterConfigs, 0, 1),
+        (ApiKey.DescribeCluster, 0, 1),
+        (ApiKey.DeleteRecords, 0, 2),
+        (ApiKey.DescribeLogDirs, 0, 4),
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>
