@@ -5,6 +5,7 @@ using Broker.Actors.Partition;
 using Broker.Actors.Storage;
 using Broker.Host.Configuration;
 using Broker.Host.Handlers;
+using Broker.Host.Management;
 using Broker.Host.Network;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private BrokerServer? _server;
+    private ManagementServer? _management;
 
     private BrokerNode(BrokerSettings settings, ILoggerFactory loggerFactory)
     {
@@ -40,6 +42,9 @@ public sealed partial class BrokerNode : IAsyncDisposable
 
     /// <summary>The bound listener port (useful with port 0 in tests).</summary>
     public int Port => _server?.Port ?? -1;
+
+    /// <summary>The bound management HTTP port, or -1 when management.http.listener is unset.</summary>
+    public int ManagementPort => _management?.Port ?? -1;
 
     public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
@@ -72,6 +77,10 @@ public sealed partial class BrokerNode : IAsyncDisposable
         Controller.ImagePublished += Replicas.Apply;
         Replicas.Apply(Controller.Current);
         Logs.StartTimers();
+        if (Settings.ManagementHttpListener is { } management)
+        {
+            _management = await ManagementServer.StartAsync(this, management, _loggerFactory, cancellationToken).ConfigureAwait(false);
+        }
 
         var listener = Settings.Listeners[0];
         _server = await BrokerServer.StartAsync(new NetworkSettings
@@ -98,6 +107,11 @@ public sealed partial class BrokerNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_management is not null)
+        {
+            await _management.DisposeAsync().ConfigureAwait(false);
+            _management = null;
+        }
         if (_server is not null)
         {
             await _server.DisposeAsync().ConfigureAwait(false);
