@@ -192,6 +192,8 @@ const commands = {
 
   'delete-records': (kafka, a) => withAdmin(kafka, async admin => {
     const partition = a.int('partition')
+    // deleteTopicRecords looks the leader up before loading metadata; fetchTopicOffsets loads it.
+    await admin.fetchTopicOffsets(a.values.topic)
     await admin.deleteTopicRecords({ topic: a.values.topic, partitions: [{ partition, offset: String(a.int('before-offset')) }] })
     const low = (await admin.fetchTopicOffsets(a.values.topic)).find(o => o.partition === partition)
     emit({ partition, low_watermark: Number(low.low) })
