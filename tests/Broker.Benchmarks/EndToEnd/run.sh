@@ -12,7 +12,7 @@ port=$((20000 + RANDOM % 20000))
 dotnet "$root/src/Broker.Host/bin/Release/net10.0/akkabroker.dll" --config "$root/hocon/single-node.conf" \
   --set log.dirs="$out/data" --set listeners=PLAINTEXT://127.0.0.1:$port > "$out/broker.log" 2>&1 &
 broker=$!
-trap 'kill $broker 2>/dev/null; rm -rf "$out"' EXIT
+trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$out"' EXIT
 for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 
 field() { sed -E "s/.*\"$1\":([0-9.]+).*/\1/"; }
