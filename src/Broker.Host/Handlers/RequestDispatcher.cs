@@ -22,6 +22,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     private readonly DescribeClusterHandler _describeCluster;
     private readonly DeleteRecordsHandler _deleteRecords;
     private readonly DescribeLogDirsHandler _describeLogDirs;
+    private readonly GroupHandlers _groups;
     private readonly ILogger _logger;
 
     public RequestDispatcher(BrokerNode node, ILogger logger)
@@ -37,6 +38,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
         _describeCluster = new DescribeClusterHandler(node);
         _deleteRecords = new DeleteRecordsHandler(node);
         _describeLogDirs = new DescribeLogDirsHandler(node);
+        _groups = new GroupHandlers(node);
         _logger = logger;
     }
 
@@ -79,6 +81,27 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return Guard(request, _deleteRecords.HandleAsync(request));
                 case ApiKey.DescribeLogDirs:
                     _describeLogDirs.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.FindCoordinator:
+                    _groups.FindCoordinator(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.JoinGroup:
+                    _groups.JoinGroup(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.SyncGroup:
+                    _groups.SyncGroup(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.Heartbeat:
+                    _groups.Heartbeat(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.LeaveGroup:
+                    _groups.LeaveGroup(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.OffsetCommit:
+                    _groups.OffsetCommit(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.OffsetFetch:
+                    _groups.OffsetFetch(request);
                     return ValueTask.CompletedTask;
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");

@@ -27,6 +27,13 @@ internal static class SupportedApis
         (ApiKey.DescribeCluster, 0, 1),
         (ApiKey.DeleteRecords, 0, 2),
         (ApiKey.DescribeLogDirs, 0, 4),
+        (ApiKey.FindCoordinator, 0, 5),   // v0 advertised: librdkafka enables lz4 only then; v6 (share groups) not served
+        (ApiKey.JoinGroup, 0, 9),
+        (ApiKey.SyncGroup, 0, 5),
+        (ApiKey.Heartbeat, 0, 4),
+        (ApiKey.LeaveGroup, 0, 5),
+        (ApiKey.OffsetCommit, 0, 9),
+        (ApiKey.OffsetFetch, 0, 9),
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>

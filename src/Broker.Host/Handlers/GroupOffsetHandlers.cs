@@ -1,0 +1,114 @@
+using Broker.Actors.Group;
+using Broker.Host.Network;
+using Broker.Protocol.Messages;
+
+namespace Broker.Host.Handlers;
+
+/// <summary>OffsetCommit and OffsetFetch (committed offsets are held by the coordinator, in memory for now).</summary>
+internal sealed partial class GroupHandlers
+{
+    private const int OffsetMetadataMaxBytes = 4096;
+
+    public void OffsetCommit(RequestContext request)
+    {
+        var commit = request.Decode<OffsetCommitRequest>();
+        var generation = request.ApiVersion >= 1 ? commit.GenerationIdOrMemberEpoch : -1;
+        var groupError = Coordinator.ValidateCommit(commit.GroupId, generation, commit.MemberId, commit.GroupInstanceId);
+        var image = node.Metadata.Current;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var accepted = new List<(string, int, CommittedOffset)>();
+        var response = new OffsetCommitResponse();
+        foreach (var topic in commit.Topics)
+        {
+            var topicResponse = new OffsetCommitResponse.OffsetCommitResponseTopic { Name = topic.Name };
+            var known = image.Topic(topic.Name);
+            foreach (var p in topic.Partitions)
+            {
+                var error = groupError;
+                if (error == ErrorCode.None)
+                {
+                    if (known is null || p.PartitionIndex < 0 || p.PartitionIndex >= known.Partitions.Length)
+                    {
+                        error = ErrorCode.UnknownTopicOrPartition;
+                    }
+                    else if (p.CommittedMetadata is { Length: > OffsetMetadataMaxBytes })
+                    {
+                        error = ErrorCode.OffsetMetadataTooLarge;
+                    }
+                    else
+                    {
+                        accepted.Add((topic.Name, p.PartitionIndex, new CommittedOffset(p.CommittedOffset, p.CommittedLeaderEpoch, p.CommittedMetadata ?? string.Empty, now)));
+                    }
+                }
+                topicResponse.Partitions.Add(new OffsetCommitResponse.OffsetCommitResponsePartition { PartitionIndex = p.PartitionIndex, ErrorCode = (short)error });
+            }
+            response.Topics.Add(topicResponse);
+        }
+        if (accepted.Count > 0)
+        {
+            Coordinator.StoreOffsets(commit.GroupId, accepted);
+        }
+        request.Respond(response);
+    }
+
+    public void OffsetFetch(RequestContext request)
+    {
+        var fetch = request.Decode<OffsetFetchRequest>();
+        var response = new OffsetFetchResponse();
+        if (request.ApiVersion >= 8)
+        {
+            foreach (var group in fetch.Groups)
+            {
+                var groupResponse = new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId };
+                if (string.IsNullOrEmpty(group.GroupId))
+                {
+                    groupResponse.ErrorCode = (short)ErrorCode.InvalidGroupId;
+                    response.Groups.Add(groupResponse);
+                    continue;
+                }
+                var offsets = Coordinator.FetchOffsets(group.GroupId, group.Topics?.Select(t => (t.Name, (IEnumerable<int>)t.PartitionIndexes)));
+                foreach (var byTopic in offsets.GroupBy(o => o.Topic))
+                {
+                    var t = new OffsetFetchResponse.OffsetFetchResponseTopics { Name = byTopic.Key };
+                    foreach (var (_, partition, offset) in byTopic)
+                    {
+                        t.Partitions.Add(new OffsetFetchResponse.OffsetFetchResponsePartitions
+                        {
+                            PartitionIndex = partition,
+                            CommittedOffset = offset?.Offset ?? -1,
+                            CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
+                            Metadata = offset?.Metadata ?? string.Empty,
+                        });
+                    }
+                    groupResponse.Topics.Add(t);
+                }
+                response.Groups.Add(groupResponse);
+            }
+            request.Respond(response);
+            return;
+        }
+        if (string.IsNullOrEmpty(fetch.GroupId))
+        {
+            response.ErrorCode = (short)ErrorCode.InvalidGroupId;
+            request.Respond(response);
+            return;
+        }
+        var all = Coordinator.FetchOffsets(fetch.GroupId, fetch.Topics?.Select(t => (t.Name, (IEnumerable<int>)t.PartitionIndexes)));
+        foreach (var byTopic in all.GroupBy(o => o.Topic))
+        {
+            var t = new OffsetFetchResponse.OffsetFetchResponseTopic { Name = byTopic.Key };
+            foreach (var (_, partition, offset) in byTopic)
+            {
+                t.Partitions.Add(new OffsetFetchResponse.OffsetFetchResponsePartition
+                {
+                    PartitionIndex = partition,
+                    CommittedOffset = offset?.Offset ?? -1,
+                    CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
+                    Metadata = offset?.Metadata ?? string.Empty,
+                });
+            }
+            response.Topics.Add(t);
+        }
+        request.Respond(response);
+    }
+}
