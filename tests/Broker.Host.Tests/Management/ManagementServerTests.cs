@@ -127,3 +127,29 @@ public sealed class ManagementServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 }
+
+/// <summary>With <c>management.http.allow-state-changes=true</c> the routes exist and explain what a single node cannot do.</summary>
+public sealed class ManagementStateChangeTests
+{
+    [Fact]
+    public async Task Leave_and_down_answer_409_for_a_member_and_404_for_a_stranger_when_allowed()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mgmt-" + Guid.NewGuid().ToString("N"));
+        var node = await BrokerNode.StartAsync(ManagementServerTests.Settings(dir, allowStateChanges: true), NullLoggerFactory.Instance);
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var url = $"http://127.0.0.1:{node.ManagementPort}/cluster/members";
+            using var leave = await http.PostAsync(new Uri($"{url}/1/leave"), null);
+            Assert.Equal(HttpStatusCode.Conflict, leave.StatusCode);
+            Assert.Contains("single-node", await leave.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            using var down = await http.PostAsync(new Uri($"{url}/7/down"), null);
+            Assert.Equal(HttpStatusCode.NotFound, down.StatusCode);
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+    }
+}
