@@ -103,6 +103,15 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                 case ApiKey.OffsetFetch:
                     _groups.OffsetFetch(request);
                     return ValueTask.CompletedTask;
+                case ApiKey.ListGroups:
+                    _groups.ListGroups(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.DescribeGroups:
+                    _groups.DescribeGroups(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.DeleteGroups:
+                    _groups.DeleteGroups(request);
+                    return ValueTask.CompletedTask;
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;

@@ -34,6 +34,9 @@ internal static class SupportedApis
         (ApiKey.LeaveGroup, 0, 5),
         (ApiKey.OffsetCommit, 0, 9),
         (ApiKey.OffsetFetch, 0, 9),
+        (ApiKey.ListGroups, 0, 5),
+        (ApiKey.DescribeGroups, 0, 5),
+        (ApiKey.DeleteGroups, 0, 2),
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>

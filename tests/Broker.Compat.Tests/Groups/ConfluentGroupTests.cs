@@ -4,7 +4,8 @@ namespace Broker.Compat.Tests.Groups;
 
 /// <summary>
 /// A confluent-kafka (librdkafka) consumer group of three members shares a 6-partition topic:
-/// every record is consumed, each commit is synchronous, and the committed offsets add up to the log.
+/// every record is consumed, each commit is synchronous, the committed offsets add up to the log,
+/// and the group lists as Empty once its members closed.
 /// </summary>
 public sealed class ConfluentGroupTests
 {
@@ -37,6 +38,8 @@ print('consumed', len(seen), 'distinct', len(set(seen)))
 c = Consumer({'bootstrap.servers': bs, 'group.id': 'g-'+topic})
 print('committed', sum(tp.offset for tp in c.committed([TopicPartition(topic, i) for i in range(6)], timeout=10)))
 c.close()
+gs = [g for g in a.list_groups(timeout=10) if g.id == 'g-'+topic]
+print('listed', [(g.id, g.state, g.protocol_type, len(g.members)) for g in gs])
 """;
 
     [Fact(Timeout = 240_000)]
@@ -54,6 +57,8 @@ c.close()
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Contains("distinct 600", result.Stdout);
             Assert.Contains("committed 600", result.Stdout);
+            // ListGroups + DescribeGroups (librdkafka list_groups): the group, empty after every member closed.
+            Assert.Contains("'Empty', 'consumer', 0)", result.Stdout);
         }
         finally
         {
