@@ -42,8 +42,9 @@ set +e
 dotnet test AkkaBroker.sln -c Release --no-build -maxcpucount:1 --logger "console;verbosity=normal" 2>&1 | tee "$log" | grep -vE '^\s+Passed ' 
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -oE 'Passed:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed:\s+[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# awk alone: a grep that finds no "Failed:" line would end the script under pipefail.
+passed=$(awk '$1 == "Passed:" {s += $2} END {print s + 0}' "$log")
+failed=$(awk '$1 == "Failed:" {s += $2} END {print s + 0}' "$log")
 rm -f "$log"
 echo "$passed passed, $failed failed"
 exit "$status"
