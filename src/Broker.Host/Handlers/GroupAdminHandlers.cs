@@ -1,3 +1,4 @@
+using Broker.Actors.Group;
 using Broker.Host.Network;
 using Broker.Protocol.Messages;
 
@@ -49,13 +50,20 @@ internal sealed partial class GroupHandlers
         request.Respond(response);
     }
 
-    public void DeleteGroups(RequestContext request)
+    public async ValueTask DeleteGroupsAsync(RequestContext request)
     {
         var delete = request.Decode<DeleteGroupsRequest>();
         var response = new DeleteGroupsResponse();
         foreach (var groupId in delete.GroupsNames)
         {
-            response.Results.Add(new DeleteGroupsResponse.DeletableGroupResult { GroupId = groupId, ErrorCode = (short)Coordinator.DeleteGroup(groupId) });
+            var partitions = Coordinator.OffsetPartitions(groupId);
+            var error = Coordinator.DeleteGroup(groupId);
+            if (error == ErrorCode.None && partitions.Count > 0)
+            {
+                // Tombstones, so the deleted offsets do not come back when __consumer_offsets is replayed.
+                error = await OffsetsLog.AppendAsync(groupId, partitions.Select(p => (p.Topic, p.Partition, (CommittedOffset?)null)).ToList()).ConfigureAwait(false);
+            }
+            response.Results.Add(new DeleteGroupsResponse.DeletableGroupResult { GroupId = groupId, ErrorCode = (short)error });
         }
         request.Respond(response);
     }

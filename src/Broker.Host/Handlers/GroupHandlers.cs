@@ -18,6 +18,11 @@ internal sealed partial class GroupHandlers(BrokerNode node)
         (int)Number(node, BrokerConfigs.GroupMaxSize),
         (int)Number(node, BrokerConfigs.OffsetsTopicNumPartitions)));
 
+    private GroupOffsetsLog? _offsetsLog;
+
+    /// <summary>__consumer_offsets: where committed offsets outlive the process.</summary>
+    public GroupOffsetsLog OffsetsLog => _offsetsLog ??= new GroupOffsetsLog(node, Coordinator, (int)Number(node, BrokerConfigs.OffsetsTopicNumPartitions));
+
     // Durations are longs, counts ints: read either without caring which.
     private static long Number(BrokerNode node, string key) =>
         Convert.ToInt64(node.Settings.Values[key], System.Globalization.CultureInfo.InvariantCulture);
@@ -25,6 +30,8 @@ internal sealed partial class GroupHandlers(BrokerNode node)
     public void FindCoordinator(RequestContext request)
     {
         var find = request.Decode<FindCoordinatorRequest>();
+        // Start creating and replaying __consumer_offsets now, so the first commit or fetch does not wait for it.
+        _ = OffsetsLog.EnsureReadyAsync().ContinueWith(t => t.Exception, TaskScheduler.Default);
         var (host, port) = Endpoint();
         var response = new FindCoordinatorResponse();
         if (request.ApiVersion >= 4)

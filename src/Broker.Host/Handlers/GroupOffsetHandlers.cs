@@ -4,12 +4,12 @@ using Broker.Protocol.Messages;
 
 namespace Broker.Host.Handlers;
 
-/// <summary>OffsetCommit and OffsetFetch (committed offsets are held by the coordinator, in memory for now).</summary>
+/// <summary>OffsetCommit and OffsetFetch: offsets are held by the coordinator and persisted in __consumer_offsets first.</summary>
 internal sealed partial class GroupHandlers
 {
     private const int OffsetMetadataMaxBytes = 4096;
 
-    public void OffsetCommit(RequestContext request)
+    public async ValueTask OffsetCommitAsync(RequestContext request)
     {
         var commit = request.Decode<OffsetCommitRequest>();
         var generation = request.ApiVersion >= 1 ? commit.GenerationIdOrMemberEpoch : -1;
@@ -46,15 +46,51 @@ internal sealed partial class GroupHandlers
         }
         if (accepted.Count > 0)
         {
-            Coordinator.StoreOffsets(commit.GroupId, accepted);
+            // Answer only once the records are in the log: a commit that was acknowledged survives a restart.
+            var stored = await OffsetsLog.AppendAsync(commit.GroupId, accepted.Select(a => (a.Item1, a.Item2, (CommittedOffset?)a.Item3)).ToList()).ConfigureAwait(false);
+            if (stored == ErrorCode.None)
+            {
+                Coordinator.StoreOffsets(commit.GroupId, accepted);
+            }
+            else
+            {
+                foreach (var t in response.Topics)
+                {
+                    foreach (var p in t.Partitions.Where(p => p.ErrorCode == 0))
+                    {
+                        p.ErrorCode = (short)stored;
+                    }
+                }
+            }
         }
         request.Respond(response);
     }
 
-    public void OffsetFetch(RequestContext request)
+    public async ValueTask OffsetFetchAsync(RequestContext request)
     {
         var fetch = request.Decode<OffsetFetchRequest>();
         var response = new OffsetFetchResponse();
+        try
+        {
+            await OffsetsLog.EnsureReadyAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Offsets not loaded yet: Kafka answers COORDINATOR_LOAD_IN_PROGRESS and the client retries.
+            if (request.ApiVersion >= 8)
+            {
+                foreach (var group in fetch.Groups)
+                {
+                    response.Groups.Add(new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress });
+                }
+            }
+            else
+            {
+                response.ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress;
+            }
+            request.Respond(response);
+            return;
+        }
         if (request.ApiVersion >= 8)
         {
             foreach (var group in fetch.Groups)

@@ -98,11 +98,9 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     _groups.LeaveGroup(request);
                     return ValueTask.CompletedTask;
                 case ApiKey.OffsetCommit:
-                    _groups.OffsetCommit(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.OffsetCommitAsync(request));
                 case ApiKey.OffsetFetch:
-                    _groups.OffsetFetch(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.OffsetFetchAsync(request));
                 case ApiKey.ListGroups:
                     _groups.ListGroups(request);
                     return ValueTask.CompletedTask;
@@ -110,8 +108,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     _groups.DescribeGroups(request);
                     return ValueTask.CompletedTask;
                 case ApiKey.DeleteGroups:
-                    _groups.DeleteGroups(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.DeleteGroupsAsync(request));
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;
