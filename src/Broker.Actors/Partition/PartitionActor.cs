@@ -1,34 +1,48 @@
 using Broker.Actors.Kernel;
 using Broker.Actors.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Broker.Actors.Partition;
 
 /// <summary>
 /// Owns one partition replica's log: the single writer. Appends, deletes and config changes arrive
 /// as messages, one at a time. On a failure the supervisor restarts it, which reopens (and recovers)
-/// the log from disk in <see cref="PreStart"/>.
+/// the log from disk in <see cref="PostRestart"/>.
 /// </summary>
 public sealed class PartitionActor : ActorBase
 {
     private readonly PartitionHandle _handle;
     private readonly Func<Log> _open;
+    private readonly Func<Log> _reopen;
     private Log _log = null!;
 
-    public PartitionActor(PartitionHandle handle, Func<Log> open)
+    public PartitionActor(PartitionHandle handle, Func<Log> open, Func<Log> reopen)
     {
         _handle = handle;
         _open = open;
+        _reopen = reopen;
     }
 
-    public static Props Props(PartitionHandle handle, Func<Log> open) =>
-        Kernel.Props.Create(() => new PartitionActor(handle, open));
+    /// <param name="open">Gets the partition's open log at first start.</param>
+    /// <param name="reopen">Closes and reloads the log from disk, after a failure restarted the actor.</param>
+    public static Props Props(PartitionHandle handle, Func<Log> open, Func<Log> reopen) =>
+        Kernel.Props.Create(() => new PartitionActor(handle, open, reopen));
 
     /// <summary>The leader epoch stamped on appended batches (single node: 0; the cluster sets it).</summary>
     public int LeaderEpoch { get; private set; }
 
-    protected override void PreStart()
+    protected override void PreStart() => Attach(_open());
+
+    /// <summary>A restart after a failure reloads the log from disk rather than trusting its memory.</summary>
+    protected override void PostRestart(Exception reason)
     {
-        _log = _open();
+        Log.LogWarning(reason, "partition {Partition} restarted: reloading its log from disk", _handle.TopicPartition);
+        Attach(_reopen());
+    }
+
+    private void Attach(Log log)
+    {
+        _log = log;
         // The high-watermark checkpoint is written periodically, so after a crash it lags the log.
         // A single replica is its own ISR: everything recovered is committed (as on append), and
         // without this every record since the last checkpoint would stay invisible to consumers.

@@ -88,7 +88,7 @@ public sealed class ReplicaManager
         var handle = new PartitionHandle(tp, topicId);
         handle.DataAppended += h => DataAppended?.Invoke(h);
         var logs = _logs;
-        handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config)), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
+        handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config), () => logs.ReopenLog(tp)), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
         _partitions[tp] = handle;
         _logger.LogInformation("started replica {Partition}", tp);
     }

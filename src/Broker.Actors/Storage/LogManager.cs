@@ -136,6 +136,28 @@ public sealed partial class LogManager : IDisposable
     }
 
     /// <summary>
+    /// Closes a partition's log and opens it again from disk, validating every batch after its recovery
+    /// point: what a partition actor's restart does after a failure left the in-memory state in doubt.
+    /// The log start offset, high watermark and recovery point carry over.
+    /// </summary>
+    public Log ReopenLog(TopicPartition tp, LogConfig? config = null)
+    {
+        lock (_lifecycle)
+        {
+            ObjectDisposedException.ThrowIf(_shutdown, this);
+            if (!_logs.TryGetValue(tp, out var old))
+            {
+                return GetOrCreateLog(tp, config);
+            }
+            var state = new LogStartupState(old.RecoveryPoint, old.LogStartOffset, old.HighWatermark, HadCleanShutdown: false);
+            old.Close();
+            var log = Log.Open(old.Dir, config ?? old.Config, state, _time);
+            _logs[tp] = log;
+            return log;
+        }
+    }
+
+    /// <summary>
     /// Deletes a partition's log: closes it, renames its directory to
     /// <c>&lt;topic&gt;-&lt;partition&gt;.&lt;uuid&gt;-delete</c> (atomic; a restart finishes the job) and
     /// removes the files in the background. Returns the background deletion.
