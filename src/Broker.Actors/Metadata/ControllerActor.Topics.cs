@@ -210,6 +210,8 @@ public static class TopicNameRules
         return null;
     }
 
+    public static bool IsValid(string name) => Validate(name) is null;
+
     /// <summary>'.' and '_' collide in metric names, so Kafka refuses topics that differ only by them.</summary>
     public static bool Collides(string a, string b) =>
         a != b && a.Replace('.', '_') == b.Replace('.', '_');

@@ -123,6 +123,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
         }
         (Controller as IDisposable)?.Dispose();
         Logs?.Shutdown();
+        FetchPurgatory.Dispose();
         _logger.LogInformation("akkabroker node {NodeId} stopped", Settings.NodeId);
     }
 }

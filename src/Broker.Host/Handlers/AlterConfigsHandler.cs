@@ -107,7 +107,7 @@ internal sealed class AlterConfigsHandler(BrokerNode node)
         switch ((ConfigResourceType)resource.Type)
         {
             case ConfigResourceType.Topic:
-                return TopicNames.IsValid(resource.Name)
+                return TopicNameRules.IsValid(resource.Name)
                     ? (ErrorCode.None, null)
                     : (ErrorCode.InvalidTopicException, $"Topic name \"{resource.Name}\" is illegal.");
             case ConfigResourceType.Broker:

@@ -47,7 +47,7 @@ internal sealed class DescribeConfigsHandler(BrokerNode node)
 
     private void DescribeTopic(MetadataImage image, string name, HashSet<string>? keys, DescribeConfigsRequest describe, DescribeConfigsResult result)
     {
-        if (!TopicNames.IsValid(name))
+        if (!TopicNameRules.IsValid(name))
         {
             Fail(result, ErrorCode.InvalidTopicException, $"Topic name \"{name}\" is illegal.");
             return;

@@ -1,26 +1,28 @@
-using System.Collections.Concurrent;
 using Broker.Actors.Partition;
+using Broker.Actors.Purgatory;
 using Broker.Actors.Storage;
 using Broker.Protocol.Messages;
 
 namespace Broker.Host.Handlers;
 
 /// <summary>
-/// Where fetches wait for data (Kafka's DelayedFetch purgatory): each waiting fetch watches the
-/// partitions it asked for and completes once on the first append to any of them, or at its
-/// deadline. Waiting holds no thread: a timer and the append notification race to complete it.
+/// Where fetches wait for data (Kafka's DelayedFetch), on the shared
+/// <see cref="DelayedOperationPurgatory{TKey}"/>: a waiting fetch is watched under each partition it
+/// asked for and completes on the first append that gives it new data, or at its deadline (the
+/// purgatory's timer wheel). Waiting holds no thread.
 /// </summary>
-internal sealed class FetchPurgatory
+internal sealed class FetchPurgatory : IDisposable
 {
-    private readonly ConcurrentDictionary<TopicPartition, ConcurrentDictionary<DelayedFetch, byte>> _watchers = new();
+    private readonly DelayedOperationPurgatory<TopicPartition> _purgatory = new("Fetch");
 
-    public int Waiting => _watchers.Values.Sum(w => w.Count);
+    /// <summary>Fetches waiting for data or their deadline.</summary>
+    public int Waiting => _purgatory.Delayed;
 
     /// <summary>
-    /// Parks <paramref name="fetch"/> until an append to one of its partitions or <paramref name="maxWait"/>.
-    /// <paramref name="hasNewData"/> is asked once more after the watch is registered: an append that
-    /// landed between the caller's read and the registration raised no wakeup for this fetch, which
-    /// would otherwise wait out the whole max.wait (a lost wakeup).
+    /// Parks <paramref name="fetch"/> until <paramref name="hasNewData"/> holds after an append to one of
+    /// its partitions, or until <paramref name="maxWait"/>. The purgatory asks <paramref name="hasNewData"/>
+    /// again once the watch is registered, so an append that landed between the caller's read and the
+    /// registration is not lost.
     /// </summary>
     public void Wait(FetchRequest fetch, TimeSpan maxWait, Func<bool> hasNewData, Action complete)
     {
@@ -32,61 +34,24 @@ internal sealed class FetchPurgatory
                 keys.Add(new TopicPartition(topic.Topic, partition.Partition));
             }
         }
-        var op = new DelayedFetch(this, keys, complete);
-        foreach (var key in keys)
+        if (keys.Count == 0)
         {
-            _watchers.GetOrAdd(key, static _ => new()).TryAdd(op, 0);
+            complete();
+            return;
         }
-        op.Arm(maxWait);
-        if (hasNewData())
-        {
-            op.TryComplete();
-        }
+        _purgatory.TryCompleteElseWatch(new DelayedFetch(maxWait, hasNewData, complete), keys);
     }
 
     /// <summary>Called after an append to <paramref name="partition"/>: wakes its waiting fetches.</summary>
-    public void OnDataAppended(PartitionHandle partition)
+    public void OnDataAppended(PartitionHandle partition) => _purgatory.CheckAndComplete(partition.TopicPartition);
+
+    public void Dispose() => _purgatory.Dispose();
+
+    private sealed class DelayedFetch(TimeSpan maxWait, Func<bool> hasNewData, Action complete) : DelayedOperation(maxWait)
     {
-        if (_watchers.TryGetValue(partition.TopicPartition, out var ops) && !ops.IsEmpty)
-        {
-            foreach (var op in ops.Keys)
-            {
-                op.TryComplete();
-            }
-        }
-    }
+        public override bool TryComplete() => hasNewData() && ForceComplete();
 
-    private void Unwatch(DelayedFetch op)
-    {
-        foreach (var key in op.Keys)
-        {
-            if (_watchers.TryGetValue(key, out var ops))
-            {
-                ops.TryRemove(op, out _);
-            }
-        }
-    }
-
-    private sealed class DelayedFetch(FetchPurgatory owner, List<TopicPartition> keys, Action complete)
-    {
-        private int _done;
-        private Timer? _timer;
-
-        public List<TopicPartition> Keys { get; } = keys;
-
-        public void Arm(TimeSpan maxWait) =>
-            _timer = new Timer(static s => ((DelayedFetch)s!).TryComplete(), this, maxWait, Timeout.InfiniteTimeSpan);
-
-        public void TryComplete()
-        {
-            if (Interlocked.Exchange(ref _done, 1) != 0)
-            {
-                return;
-            }
-            _timer?.Dispose();
-            owner.Unwatch(this);
-            // Respond off the appending actor's thread.
-            ThreadPool.UnsafeQueueUserWorkItem(static c => c(), complete, preferLocal: false);
-        }
+        // Respond off the appending actor's (or the timer's) thread.
+        protected override void OnComplete() => ThreadPool.UnsafeQueueUserWorkItem(static c => c(), complete, preferLocal: false);
     }
 }

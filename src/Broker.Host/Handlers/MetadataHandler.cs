@@ -18,7 +18,7 @@ internal sealed class MetadataHandler(BrokerNode node)
         if (metadata.Topics is { Count: > 0 } && node.Settings.AutoCreateTopicsEnable && (version < 4 || metadata.AllowAutoTopicCreation))
         {
             var missing = metadata.Topics
-                .Where(t => t.Name is { Length: > 0 } name && image.Topic(name) is null && TopicNames.IsValid(name))
+                .Where(t => t.Name is { Length: > 0 } name && image.Topic(name) is null && TopicNameRules.IsValid(name))
                 .Select(t => new NewTopic(t.Name!, -1, -1, new Dictionary<string, string?>()))
                 .ToList();
             if (missing.Count > 0)
@@ -64,7 +64,7 @@ internal sealed class MetadataHandler(BrokerNode node)
                 response.Topics.Add(Describe(topic));
                 continue;
             }
-            var invalid = requested.Name is { Length: > 0 } n && !TopicNames.IsValid(n);
+            var invalid = requested.Name is { Length: > 0 } n && !TopicNameRules.IsValid(n);
             response.Topics.Add(new MetadataResponse.MetadataResponseTopic
             {
                 Name = requested.Name,
