@@ -8,6 +8,10 @@ public sealed partial class BrokerNode
     private Task<IMetadataController> StartControllerAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (_sharedController is not null)
+        {
+            return Task.FromResult(_sharedController);
+        }
         IMetadataController controller = QuorumController.Start(System, new ControllerSettings(
             Settings.MetadataLogDir,
             Settings.LogDirs,

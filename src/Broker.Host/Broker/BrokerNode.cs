@@ -23,9 +23,12 @@ public sealed partial class BrokerNode : IAsyncDisposable
     private BrokerServer? _server;
     private ManagementServer? _management;
 
-    private BrokerNode(BrokerSettings settings, ILoggerFactory loggerFactory)
+    private readonly IMetadataController? _sharedController;
+
+    private BrokerNode(BrokerSettings settings, ILoggerFactory loggerFactory, IMetadataController? sharedController)
     {
         Settings = settings;
+        _sharedController = sharedController;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("akkabroker");
     }
@@ -46,9 +49,14 @@ public sealed partial class BrokerNode : IAsyncDisposable
     /// <summary>The bound management HTTP port, or -1 when management.http.listener is unset.</summary>
     public int ManagementPort => _management?.Port ?? -1;
 
-    public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    public static Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default) =>
+        StartAsync(settings, loggerFactory, sharedController: null, cancellationToken);
+
+    /// <summary>Starts a node; with <paramref name="sharedController"/> (tests: several in-process nodes) it uses
+    /// that controller instead of starting its own, and does not dispose it.</summary>
+    public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, IMetadataController? sharedController, CancellationToken cancellationToken = default)
     {
-        var node = new BrokerNode(settings, loggerFactory);
+        var node = new BrokerNode(settings, loggerFactory, sharedController);
         try
         {
             await node.StartCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -107,6 +115,10 @@ public sealed partial class BrokerNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Controller is not null && Replicas is not null)
+        {
+            Controller.ImagePublished -= Replicas.Apply;
+        }
         if (_management is not null)
         {
             await _management.DisposeAsync().ConfigureAwait(false);
@@ -121,7 +133,10 @@ public sealed partial class BrokerNode : IAsyncDisposable
         {
             await System.Terminate().ConfigureAwait(false);
         }
-        (Controller as IDisposable)?.Dispose();
+        if (_sharedController is null)
+        {
+            (Controller as IDisposable)?.Dispose();
+        }
         Logs?.Shutdown();
         FetchPurgatory.Dispose();
         _logger.LogInformation("akkabroker node {NodeId} stopped", Settings.NodeId);
