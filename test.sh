@@ -10,6 +10,8 @@ need_apt=()
 command -v kcat >/dev/null || need_apt+=(kcat)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || need_apt+=(python3-confluent-kafka)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || need_apt+=(python3-kafka)
+# deploy/validate.sh parses the compose and Kubernetes YAML.
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || need_apt+=(python3-yaml)
 [ -e /usr/include/librdkafka/rdkafka.h ] || need_apt+=(librdkafka-dev)
 ldconfig -p | grep -q 'liblz4.so.1 ' || need_apt+=(liblz4-1)
 ldconfig -p | grep -q 'libzstd.so.1 ' || need_apt+=(libzstd1)
