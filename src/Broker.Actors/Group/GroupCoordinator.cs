@@ -93,6 +93,7 @@ public sealed partial class GroupCoordinator : IDisposable
             && group.Members.Remove(oldId, out var old))
         {
             // A restarted static member takes over its old identity: the old id is fenced, the assignment kept.
+            var currentLeader = group.LeaderId;
             old.AwaitingJoin?.Invoke(JoinError(ErrorCode.FencedInstanceId, oldId));
             old.AwaitingSync?.Invoke(new SyncResult((short)ErrorCode.FencedInstanceId, null, null, default));
             old.AwaitingJoin = null;
@@ -107,12 +108,15 @@ public sealed partial class GroupCoordinator : IDisposable
             {
                 group.LeaderId = memberId;
             }
-            if (group.State == GroupState.Stable && old.SameProtocols(protocols))
+            old.Protocols = protocols;
+            // As Kafka: in a stable group only a change of the selected protocol rebalances (the metadata
+            // differs anyway: a restarted client owns nothing yet). The answer names the leader as it was,
+            // so a restarted leader does not compute an assignment a stable group would never hand out.
+            if (group.State == GroupState.Stable && group.SelectProtocol() == group.ProtocolName)
             {
-                respond(new JoinResult(0, group.GenerationId, group.ProtocolType, group.ProtocolName, group.LeaderId!, memberId, []));
+                respond(new JoinResult(0, group.GenerationId, group.ProtocolType, group.ProtocolName, currentLeader!, memberId, []));
                 return;
             }
-            old.Protocols = protocols;
             AddAndRebalance(group, old, respond);
             return;
         }
