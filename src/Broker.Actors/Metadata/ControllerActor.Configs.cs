@@ -6,11 +6,11 @@ namespace Broker.Actors.Metadata;
 
 internal sealed partial class ControllerActor
 {
-    private IReadOnlyList<ConfigResult> HandleAlterConfigs(AlterConfigs command)
+    private IReadOnlyList<ConfigResult> HandleAlterConfigs(AlterConfigs command, out List<IKafkaMessage> records)
     {
-        var image = state.Image;
+        var image = Image;
         var results = new List<ConfigResult>();
-        var records = new List<IKafkaMessage>();
+        records = [];
         foreach (var change in command.Changes)
         {
             var (code, message, current) = Resolve(image, change);
@@ -71,7 +71,6 @@ internal sealed partial class ControllerActor
                 }
             }
         }
-        state.Commit(records);
         return results;
     }
 

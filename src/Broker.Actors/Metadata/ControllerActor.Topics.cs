@@ -6,16 +6,16 @@ namespace Broker.Actors.Metadata;
 
 internal sealed partial class ControllerActor
 {
-    private IReadOnlyList<TopicResult> HandleCreateTopics(CreateTopics command)
+    private IReadOnlyList<TopicResult> HandleCreateTopics(CreateTopics command, out List<IKafkaMessage> records)
     {
-        var image = state.Image;
+        var image = Image;
         var results = new List<TopicResult>();
-        var records = new List<IKafkaMessage>();
+        records = [];
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var liveBrokers = image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.NodeId).Order().ToArray();
         if (liveBrokers.Length == 0)
         {
-            liveBrokers = [state.Settings.NodeId];
+            liveBrokers = [_settings.NodeId];
         }
         foreach (var topic in command.Topics)
         {
@@ -41,8 +41,8 @@ internal sealed partial class ControllerActor
                 results.Add(Error(topic.Name, ErrorCode.InvalidTopicException, $"Topic '{topic.Name}' collides with existing topic '{collision}'."));
                 continue;
             }
-            var partitions = topic.NumPartitions == -1 ? state.Settings.DefaultNumPartitions : topic.NumPartitions;
-            var rf = topic.ReplicationFactor == -1 ? state.Settings.DefaultReplicationFactor : topic.ReplicationFactor;
+            var partitions = topic.NumPartitions == -1 ? _settings.DefaultNumPartitions : topic.NumPartitions;
+            var rf = topic.ReplicationFactor == -1 ? _settings.DefaultReplicationFactor : topic.ReplicationFactor;
             if (topic.Assignments is { Count: > 0 })
             {
                 partitions = topic.Assignments.Count;
@@ -99,15 +99,14 @@ internal sealed partial class ControllerActor
                 });
             }
         }
-        state.Commit(records);
         return results;
     }
 
-    private IReadOnlyList<TopicResult> HandleDeleteTopics(DeleteTopics command)
+    private IReadOnlyList<TopicResult> HandleDeleteTopics(DeleteTopics command, out List<IKafkaMessage> records)
     {
-        var image = state.Image;
+        var image = Image;
         var results = new List<TopicResult>();
-        var records = new List<IKafkaMessage>();
+        records = [];
         foreach (var topicRef in command.Topics)
         {
             var topic = topicRef.Id != Guid.Empty ? image.Topic(topicRef.Id) : topicRef.Name is { } n ? image.Topic(n) : null;
@@ -124,15 +123,14 @@ internal sealed partial class ControllerActor
                 records.Add(new RemoveTopicRecord { TopicId = topic.Id });
             }
         }
-        state.Commit(records);
         return results;
     }
 
-    private IReadOnlyList<TopicResult> HandleCreatePartitions(CreatePartitions command)
+    private IReadOnlyList<TopicResult> HandleCreatePartitions(CreatePartitions command, out List<IKafkaMessage> records)
     {
-        var image = state.Image;
+        var image = Image;
         var results = new List<TopicResult>();
-        var records = new List<IKafkaMessage>();
+        records = [];
         var liveBrokers = image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.NodeId).Order().ToArray();
         foreach (var request in command.Requests)
         {
@@ -175,7 +173,6 @@ internal sealed partial class ControllerActor
                 });
             }
         }
-        state.Commit(records);
         return results;
     }
 }

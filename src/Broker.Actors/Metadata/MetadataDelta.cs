@@ -34,22 +34,18 @@ public sealed class MetadataDelta
                 _topics[t.TopicId] = new TopicImage(t.Name, t.TopicId, ImmutableArray<PartitionImage>.Empty);
                 break;
             case PartitionRecord p when _topics.TryGetValue(p.TopicId, out var topic):
-                var partition = new PartitionImage(p.PartitionId, [.. p.Replicas], [.. p.Isr], p.Leader, p.LeaderEpoch, p.PartitionEpoch);
+                var partition = new PartitionImage(p.PartitionId, [.. p.Replicas], [.. p.Isr], p.Leader, p.LeaderEpoch, p.PartitionEpoch)
+                {
+                    AddingReplicas = [.. p.AddingReplicas],
+                    RemovingReplicas = [.. p.RemovingReplicas],
+                };
                 _topics[p.TopicId] = topic with { Partitions = Upsert(topic.Partitions, partition) };
                 break;
             case PartitionChangeRecord c when _topics.TryGetValue(c.TopicId, out var topic):
                 var old = topic.Partitions.FirstOrDefault(x => x.Partition == c.PartitionId);
                 if (old is not null)
                 {
-                    var changed = old with
-                    {
-                        Isr = c.Isr is null ? old.Isr : [.. c.Isr],
-                        Replicas = c.Replicas is null ? old.Replicas : [.. c.Replicas],
-                        Leader = c.Leader == -2 ? old.Leader : c.Leader,
-                        LeaderEpoch = c.Leader == -2 ? old.LeaderEpoch : old.LeaderEpoch + 1,
-                        PartitionEpoch = old.PartitionEpoch + 1,
-                    };
-                    _topics[c.TopicId] = topic with { Partitions = Upsert(topic.Partitions, changed) };
+                    _topics[c.TopicId] = topic with { Partitions = Upsert(topic.Partitions, ApplyChange(old, c)) };
                 }
                 break;
             case RemoveTopicRecord r:
@@ -59,19 +55,52 @@ public sealed class MetadataDelta
                 ApplyConfig(c);
                 break;
             case RegisterBrokerRecord b:
-                var endpoint = b.EndPoints.FirstOrDefault();
-                _brokers = _brokers.SetItem(b.BrokerId, new BrokerImage(b.BrokerId, endpoint?.Host ?? "", endpoint?.Port ?? 0, b.Rack, b.Fenced, b.IncarnationId));
+                var endpoints = b.EndPoints.Select(e => new BrokerEndpointImage(e.Name, e.Host, e.Port, e.SecurityProtocol)).ToImmutableArray();
+                // Clients reach a broker on its first endpoint that is not a controller listener.
+                var endpoint = endpoints.FirstOrDefault(e => !e.Name.StartsWith("CONTROLLER", StringComparison.OrdinalIgnoreCase)) ?? endpoints.FirstOrDefault();
+                _brokers = _brokers.SetItem(b.BrokerId, new BrokerImage(b.BrokerId, endpoint?.Host ?? "", endpoint?.Port ?? 0, b.Rack, b.Fenced, b.IncarnationId)
+                {
+                    BrokerEpoch = b.BrokerEpoch,
+                    InControlledShutdown = b.InControlledShutdown,
+                    Endpoints = endpoints,
+                });
                 break;
             case FenceBrokerRecord f when _brokers.TryGetValue(f.Id, out var broker):
-                _brokers = _brokers.SetItem(f.Id, broker with { Fenced = true });
+                _brokers = _brokers.SetItem(f.Id, broker with { Fenced = true, InControlledShutdown = false });
                 break;
             case UnfenceBrokerRecord u when _brokers.TryGetValue(u.Id, out var broker):
                 _brokers = _brokers.SetItem(u.Id, broker with { Fenced = false });
+                break;
+            case BrokerRegistrationChangeRecord rc when _brokers.TryGetValue(rc.BrokerId, out var broker):
+                // Fenced: -1 unfenced, 0 no change, 1 fenced; InControlledShutdown: 0 no change, 1 entered (Kafka's encoding).
+                var fenced = rc.Fenced switch { -1 => false, 1 => true, _ => broker.Fenced };
+                var shuttingDown = rc.InControlledShutdown == 1 || broker.InControlledShutdown;
+                _brokers = _brokers.SetItem(rc.BrokerId, broker with { Fenced = fenced, InControlledShutdown = shuttingDown && !fenced });
+                break;
+            case UnregisterBrokerRecord ur:
+                _brokers = _brokers.Remove(ur.BrokerId);
                 break;
             case ProducerIdsRecord ids:
                 _nextProducerId = Math.Max(_nextProducerId, ids.NextProducerId);
                 break;
         }
+    }
+
+    /// <summary>A PartitionChangeRecord on a partition: absent fields keep their value; Leader -2 means no
+    /// change, -1 no leader; the leader epoch moves with every leader change, the partition epoch always.</summary>
+    public static PartitionImage ApplyChange(PartitionImage old, PartitionChangeRecord c)
+    {
+        var leaderChanged = c.Leader != -2;
+        return old with
+        {
+            Isr = c.Isr is null ? old.Isr : [.. c.Isr],
+            Replicas = c.Replicas is null ? old.Replicas : [.. c.Replicas],
+            AddingReplicas = c.AddingReplicas is null ? old.AddingReplicas : [.. c.AddingReplicas],
+            RemovingReplicas = c.RemovingReplicas is null ? old.RemovingReplicas : [.. c.RemovingReplicas],
+            Leader = leaderChanged ? c.Leader : old.Leader,
+            LeaderEpoch = leaderChanged ? old.LeaderEpoch + 1 : old.LeaderEpoch,
+            PartitionEpoch = old.PartitionEpoch + 1,
+        };
     }
 
     private void ApplyConfig(ConfigRecord c)
@@ -98,6 +127,9 @@ public sealed class MetadataDelta
         var list = index >= 0 ? partitions.SetItem(index, partition) : partitions.Add(partition);
         return list.Sort((a, b) => a.Partition.CompareTo(b.Partition));
     }
+
+    /// <summary>The image of an empty log in cluster <paramref name="clusterId"/>.</summary>
+    public static MetadataImage Empty(string clusterId) => new MetadataDelta(MetadataImage.Empty).Apply(-1, clusterId);
 
     public MetadataImage Apply(long offset, string? clusterId = null) => new(
         offset,

@@ -13,6 +13,14 @@ public sealed record PartitionImage(
     int PartitionEpoch)
 {
     public ImmutableArray<int> OfflineReplicas { get; init; } = ImmutableArray<int>.Empty;
+
+    /// <summary>Replicas being added by an ongoing reassignment (already in <see cref="Replicas"/>).</summary>
+    public ImmutableArray<int> AddingReplicas { get; init; } = ImmutableArray<int>.Empty;
+
+    /// <summary>Replicas being removed by an ongoing reassignment (still in <see cref="Replicas"/>).</summary>
+    public ImmutableArray<int> RemovingReplicas { get; init; } = ImmutableArray<int>.Empty;
+
+    public bool IsReassigning => !AddingReplicas.IsEmpty || !RemovingReplicas.IsEmpty;
 }
 
 /// <summary>One topic: its id, partitions and config overrides.</summary>
@@ -22,7 +30,20 @@ public sealed record TopicImage(string Name, Guid Id, ImmutableArray<PartitionIm
 }
 
 /// <summary>A registered broker and where clients reach it.</summary>
-public sealed record BrokerImage(int NodeId, string Host, int Port, string? Rack, bool Fenced, Guid IncarnationId);
+public sealed record BrokerImage(int NodeId, string Host, int Port, string? Rack, bool Fenced, Guid IncarnationId)
+{
+    /// <summary>The epoch the controller gave this registration; heartbeats must carry it.</summary>
+    public long BrokerEpoch { get; init; } = -1;
+
+    /// <summary>The broker asked to shut down and the controller is moving its leaderships away.</summary>
+    public bool InControlledShutdown { get; init; }
+
+    /// <summary>Kafka's listeners of the registration (name -> host:port); clients use the first non-controller one.</summary>
+    public ImmutableArray<BrokerEndpointImage> Endpoints { get; init; } = ImmutableArray<BrokerEndpointImage>.Empty;
+}
+
+/// <summary>One listener of a registered broker.</summary>
+public sealed record BrokerEndpointImage(string Name, string Host, int Port, short SecurityProtocol);
 
 /// <summary>
 /// The immutable view of cluster metadata at one offset of the <c>__cluster_metadata</c> log.

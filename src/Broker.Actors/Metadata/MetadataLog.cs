@@ -45,7 +45,19 @@ public sealed class MetadataLog : IDisposable
     }
 
     /// <summary>Replays every record from the start of the log, in order.</summary>
-    public void Replay(Action<long, IKafkaMessage> apply)
+    public void Replay(Action<long, IKafkaMessage> apply) =>
+        ReplayBatches((lastOffset, _, records) =>
+        {
+            var offset = lastOffset - records.Count + 1;
+            foreach (var record in records)
+            {
+                apply(offset++, record);
+            }
+        });
+
+    /// <summary>Replays the log batch by batch (a batch is one committed command): its last offset, the
+    /// leader epoch it was appended in, and its records.</summary>
+    public void ReplayBatches(Action<long, int, IReadOnlyList<IKafkaMessage>> apply)
     {
         var offset = _log.LogStartOffset;
         var end = _log.LogEndOffset;
@@ -60,13 +72,15 @@ public sealed class MetadataLog : IDisposable
             var bytes = read.Records.Span;
             while (RecordBatch.TryRead(bytes, out var batch, out var size))
             {
+                var records = new List<IKafkaMessage>();
                 foreach (var record in batch.GetRecords(scratch))
                 {
                     if (!record.ValueIsNull)
                     {
-                        apply(batch.BaseOffset + record.OffsetDelta, MetadataRecordSerde.Deserialize(record.Value.ToArray()));
+                        records.Add(MetadataRecordSerde.Deserialize(record.Value.ToArray()));
                     }
                 }
+                apply(batch.LastOffset, batch.PartitionLeaderEpoch, records);
                 offset = batch.NextOffset;
                 bytes = bytes.Slice(size);
             }

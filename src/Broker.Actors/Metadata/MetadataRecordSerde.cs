@@ -48,6 +48,8 @@ public static class MetadataRecordSerde
             MetadataRecordType.FeatureLevelRecord => new FeatureLevelRecord(),
             MetadataRecordType.ProducerIdsRecord => new ProducerIdsRecord(),
             MetadataRecordType.NoOpRecord => new NoOpRecord(),
+            MetadataRecordType.BrokerRegistrationChangeRecord => new BrokerRegistrationChangeRecord(),
+            MetadataRecordType.UnregisterBrokerRecord => new UnregisterBrokerRecord(),
             _ => throw new ProtocolException($"unsupported metadata record type {type}"),
         };
         record.Read(ref reader, version);
@@ -67,6 +69,8 @@ public static class MetadataRecordSerde
         FeatureLevelRecord => (MetadataRecordType.FeatureLevelRecord, FeatureLevelRecord.HighestVersion),
         ProducerIdsRecord => (MetadataRecordType.ProducerIdsRecord, ProducerIdsRecord.HighestVersion),
         NoOpRecord => (MetadataRecordType.NoOpRecord, NoOpRecord.HighestVersion),
+        BrokerRegistrationChangeRecord => (MetadataRecordType.BrokerRegistrationChangeRecord, BrokerRegistrationChangeRecord.HighestVersion),
+        UnregisterBrokerRecord => (MetadataRecordType.UnregisterBrokerRecord, UnregisterBrokerRecord.HighestVersion),
         _ => throw new ArgumentException($"not a metadata record: {record.GetType().Name}"),
     };
 }

@@ -1,63 +1,75 @@
 using Broker.Actors.Configs;
 using Broker.Actors.Kernel;
-using Broker.Protocol.Messages;
-using Broker.Protocol.Metadata;
 
 namespace Broker.Actors.Metadata;
 
 /// <summary>
-/// The active controller of a one-voter quorum (the cluster singleton of a single node). Commands
-/// are serialized through <see cref="ControllerActor"/>: validated against the current image,
-/// turned into metadata records, appended (fsynced) to the metadata log, applied, and published.
+/// The controller role of a node: the <see cref="ControllerActor"/> that is active while this node leads
+/// the metadata quorum, asked through this facade. Reads (<see cref="Current"/>, <see cref="ImagePublished"/>)
+/// come from the node's <see cref="MetadataPublisher"/>. Commands fail with <see cref="NotControllerException"/>
+/// when this node is not the active controller; brokers route around that (forwarding).
 /// </summary>
-public sealed class QuorumController : IMetadataController, IDisposable
+public sealed class QuorumController : IMetadataController
 {
-    private readonly ActorRef _actor;
-    private readonly ControllerState _state;
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private readonly ActorRef _actor;
+    private readonly IMetadataQuorum _quorum;
+    private readonly MetadataPublisher _publisher;
+    private readonly ProducerIdManager _producerIds;
 
-    private QuorumController(ActorRef actor, ControllerState state)
+    private QuorumController(ActorRef actor, IMetadataQuorum quorum, MetadataPublisher publisher)
     {
         _actor = actor;
-        _state = state;
+        _quorum = quorum;
+        _publisher = publisher;
+        _producerIds = new ProducerIdManager(() => AllocateProducerIdsAsync(quorum.NodeId, -1));
     }
 
-    public MetadataImage Current => _state.Image;
+    public int NodeId => _quorum.NodeId;
+
+    /// <summary>True while the quorum names this node its leader (commands may still fail while the controller claims the epoch).</summary>
+    public bool IsActive => _quorum.Leader.LeaderId == _quorum.NodeId;
+
+    public MetadataImage Current => _publisher.Current;
 
     public event Action<MetadataImage>? ImagePublished
     {
-        add => _state.ImagePublished += value;
-        remove => _state.ImagePublished -= value;
+        add => _publisher.ImagePublished += value;
+        remove => _publisher.ImagePublished -= value;
     }
 
-    /// <summary>Opens the metadata log, replays it, and starts the controller actor.</summary>
-    public static QuorumController Start(ActorSystem system, ControllerSettings settings)
+    /// <summary>Starts the controller actor over <paramref name="quorum"/>; it activates whenever this node leads.</summary>
+    public static QuorumController Start(ActorSystem system, ControllerSettings settings, IMetadataQuorum quorum, MetadataPublisher publisher)
     {
-        var state = ControllerState.Load(settings);
-        var actor = system.ActorOf(Props.Create(() => new ControllerActor(state)), "controller");
-        return new QuorumController(actor, state);
+        var actor = system.ActorOf(Props.Create(() => new ControllerActor(settings, quorum, publisher)), "controller");
+        publisher.LeaderChanged += leader => actor.Tell(new ControllerActor.LeaderChanged(leader));
+        return new QuorumController(actor, quorum, publisher);
     }
 
     public Task<IReadOnlyList<TopicResult>> CreateTopicsAsync(IReadOnlyList<NewTopic> topics, bool validateOnly) =>
-        _actor.Ask<IReadOnlyList<TopicResult>>(new ControllerActor.CreateTopics(topics, validateOnly), AskTimeout);
+        Ask<IReadOnlyList<TopicResult>>(new ControllerActor.CreateTopics(topics, validateOnly));
 
     public Task<IReadOnlyList<TopicResult>> DeleteTopicsAsync(IReadOnlyList<TopicRef> topics) =>
-        _actor.Ask<IReadOnlyList<TopicResult>>(new ControllerActor.DeleteTopics(topics), AskTimeout);
+        Ask<IReadOnlyList<TopicResult>>(new ControllerActor.DeleteTopics(topics));
 
     public Task<IReadOnlyList<TopicResult>> CreatePartitionsAsync(IReadOnlyList<NewPartitions> requests, bool validateOnly) =>
-        _actor.Ask<IReadOnlyList<TopicResult>>(new ControllerActor.CreatePartitions(requests, validateOnly), AskTimeout);
+        Ask<IReadOnlyList<TopicResult>>(new ControllerActor.CreatePartitions(requests, validateOnly));
 
     public Task<IReadOnlyList<ConfigResult>> AlterConfigsAsync(IReadOnlyList<ConfigChange> changes, bool incremental, bool validateOnly) =>
-        _actor.Ask<IReadOnlyList<ConfigResult>>(new ControllerActor.AlterConfigs(changes, incremental, validateOnly), AskTimeout);
+        Ask<IReadOnlyList<ConfigResult>>(new ControllerActor.AlterConfigs(changes, incremental, validateOnly));
 
-    public Task<long> AllocateProducerIdAsync() =>
-        _actor.Ask<long>(ControllerActor.AllocateProducerId.Instance, AskTimeout);
+    /// <summary>A producer id from this node's current block (a new block is reserved through the log when it runs out).</summary>
+    public Task<long> AllocateProducerIdAsync() => _producerIds.NextAsync();
 
-    /// <summary>Registers (or re-registers) a broker and unfences it.</summary>
+    /// <summary>AllocateProducerIds (67): reserves a block of ids for <paramref name="brokerId"/>.</summary>
+    public Task<ProducerIdBlock> AllocateProducerIdsAsync(int brokerId, long brokerEpoch) =>
+        Ask<ProducerIdBlock>(new ControllerActor.AllocateProducerIds(brokerId, brokerEpoch));
+
+    /// <summary>Registers (or re-registers) a broker, unfenced.</summary>
     public Task<bool> RegisterBrokerAsync(int nodeId, string host, int port, string? rack) =>
-        _actor.Ask<bool>(new ControllerActor.RegisterBroker(nodeId, host, port, rack), AskTimeout);
+        Ask<bool>(new ControllerActor.RegisterBroker(nodeId, host, port, rack));
 
-    public void Dispose() => _state.Log.Dispose();
+    internal Task<T> Ask<T>(object command) => _actor.Ask<T>(command, AskTimeout);
 }
 
 /// <summary>Settings the controller needs from the broker config.</summary>
@@ -68,55 +80,3 @@ public sealed record ControllerSettings(
     int DefaultNumPartitions,
     short DefaultReplicationFactor,
     ConfigValues BrokerValues);
-
-/// <summary>The controller's state: shared by the actor (writer) and readers of <see cref="Image"/>.</summary>
-internal sealed class ControllerState
-{
-    private MetadataImage _image = MetadataImage.Empty;
-
-    private ControllerState(ControllerSettings settings, MetadataLog log)
-    {
-        Settings = settings;
-        Log = log;
-    }
-
-    public ControllerSettings Settings { get; }
-    public MetadataLog Log { get; }
-    public MetadataImage Image => Volatile.Read(ref _image);
-
-    public event Action<MetadataImage>? ImagePublished;
-
-    public static ControllerState Load(ControllerSettings settings)
-    {
-        var clusterId = MetaProperties.EnsureClusterId(settings.MetadataLogDir, settings.LogDirs, settings.NodeId);
-        var log = MetadataLog.Open(settings.MetadataLogDir);
-        var state = new ControllerState(settings, log);
-        var delta = new MetadataDelta(MetadataImage.Empty);
-        var last = -1L;
-        log.Replay((offset, record) =>
-        {
-            delta.Replay(record);
-            last = offset;
-        });
-        state._image = delta.Apply(last, clusterId);
-        return state;
-    }
-
-    /// <summary>Commits records: append to the log, apply, publish.</summary>
-    public void Commit(IReadOnlyList<IKafkaMessage> records)
-    {
-        if (records.Count == 0)
-        {
-            return;
-        }
-        var offset = Log.Append(records);
-        var delta = new MetadataDelta(Image);
-        foreach (var record in records)
-        {
-            delta.Replay(record);
-        }
-        var image = delta.Apply(offset);
-        Volatile.Write(ref _image, image);
-        ImagePublished?.Invoke(image);
-    }
-}

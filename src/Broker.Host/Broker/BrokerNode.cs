@@ -133,10 +133,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
         {
             await System.Terminate().ConfigureAwait(false);
         }
-        if (_sharedController is null)
-        {
-            (Controller as IDisposable)?.Dispose();
-        }
+        StopQuorum();
         Logs?.Shutdown();
         FetchPurgatory.Dispose();
         _logger.LogInformation("akkabroker node {NodeId} stopped", Settings.NodeId);

@@ -1,0 +1,115 @@
+using Broker.Actors.Configs;
+using Broker.Actors.Metadata;
+using Broker.Protocol.Messages;
+using Broker.Protocol.Metadata;
+
+namespace Broker.Actors.Tests.Metadata;
+
+/// <summary>The controller over IMetadataQuorum: local one-voter log, and a shared quorum with failover.</summary>
+public sealed class QuorumControllerTests : TestKit.TestKit, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("controller-quorum-").FullName;
+
+    void IDisposable.Dispose()
+    {
+        Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
+
+    private ControllerSettings Settings(int nodeId) =>
+        new(_dir, [_dir], nodeId, 1, 1, BrokerConfigs.Definition.ParseAll(new Dictionary<string, string?> { ["node.id"] = nodeId.ToString(System.Globalization.CultureInfo.InvariantCulture), ["process.roles"] = "broker,controller" }));
+
+    [Fact]
+    public async Task Local_quorum_replays_its_log_and_starts_a_new_epoch_on_every_start()
+    {
+        var publisher = new MetadataPublisher("cluster");
+        int firstEpoch;
+        using (var quorum = new LocalMetadataQuorum(1, _dir))
+        {
+            quorum.Start(publisher);
+            firstEpoch = quorum.Leader.Epoch;
+            Assert.Equal(new QuorumLeader(1, 1), quorum.Leader);
+            var id = Guid.NewGuid();
+            var offset = await quorum.AppendAsync(firstEpoch, [new TopicRecord { Name = "t", TopicId = id }, new PartitionRecord { TopicId = id, PartitionId = 0, Replicas = [1], Isr = [1], Leader = 1 }]);
+            Assert.Equal(1, offset);
+            Assert.Equal(1, publisher.Current.Offset);
+            Assert.NotNull(publisher.Current.Topic("t"));
+            await Assert.ThrowsAsync<NotControllerException>(() => quorum.AppendAsync(firstEpoch + 1, [new NoOpRecord()]));
+        }
+        var again = new MetadataPublisher("cluster");
+        using (var quorum = new LocalMetadataQuorum(1, _dir))
+        {
+            quorum.Start(again);
+            Assert.Equal(firstEpoch + 1, quorum.Leader.Epoch);
+            Assert.Equal(1, quorum.CommittedOffset);
+            Assert.Equal(1, again.Current.Offset);
+            Assert.Equal(1, Assert.Single(again.Current.Topic("t")!.Partitions).Leader);
+        }
+    }
+
+    [Fact]
+    public async Task Controller_commits_through_the_local_quorum_and_never_reuses_producer_ids_after_a_restart()
+    {
+        long firstId;
+        using (var quorum = new LocalMetadataQuorum(1, _dir))
+        {
+            var publisher = new MetadataPublisher("cluster");
+            quorum.Start(publisher);
+            var controller = QuorumController.Start(Sys, Settings(1), quorum, publisher);
+            var created = await controller.CreateTopicsAsync([new NewTopic("orders", 3, 1, new Dictionary<string, string?>())], validateOnly: false);
+            Assert.Equal(0, Assert.Single(created).ErrorCode);
+            // Answered once committed: the image already has it.
+            Assert.Equal(3, controller.Current.Topic("orders")!.Partitions.Length);
+            var duplicate = await controller.CreateTopicsAsync([new NewTopic("orders", 3, 1, new Dictionary<string, string?>())], validateOnly: false);
+            Assert.Equal((short)ErrorCode.TopicAlreadyExists, Assert.Single(duplicate).ErrorCode);
+            firstId = await controller.AllocateProducerIdAsync();
+            Assert.Equal(firstId + 1, await controller.AllocateProducerIdAsync());
+        }
+        await using var restarted = Broker.Actors.Kernel.ActorSystem.Create("restarted", Logs);
+        using (var quorum = new LocalMetadataQuorum(1, _dir))
+        {
+            var publisher = new MetadataPublisher("cluster");
+            quorum.Start(publisher);
+            Assert.NotNull(publisher.Current.Topic("orders"));
+            var controller = QuorumController.Start(restarted, Settings(1), quorum, publisher);
+            var next = await controller.AllocateProducerIdAsync();
+            Assert.True(next >= firstId + ControllerActor.ProducerIdBlockSize, $"id {next} reuses the first block starting at {firstId}");
+        }
+    }
+
+    [Fact]
+    public async Task Only_the_leader_controller_answers_and_a_new_leader_sees_everything_committed_before()
+    {
+        var shared = new SharedMetadataQuorum();
+        await using var system2 = Broker.Actors.Kernel.ActorSystem.Create("node2", Logs);
+        var quorum1 = shared.Join(1);
+        var quorum2 = shared.Join(2);
+        var publisher1 = new MetadataPublisher("cluster");
+        var publisher2 = new MetadataPublisher("cluster");
+        quorum1.Start(publisher1);
+        quorum2.Start(publisher2);
+        var controller1 = QuorumController.Start(Sys, Settings(1), quorum1, publisher1);
+        var controller2 = QuorumController.Start(system2, Settings(2), quorum2, publisher2);
+
+        await Assert.ThrowsAsync<NotControllerException>(() => controller1.CreateTopicsAsync([new NewTopic("a", 1, 1, new Dictionary<string, string?>())], false));
+
+        shared.Elect(1);
+        Assert.Equal(0, Assert.Single(await controller1.CreateTopicsAsync([new NewTopic("a", 1, 1, new Dictionary<string, string?>())], false)).ErrorCode);
+        Assert.NotNull(publisher2.Current.Topic("a"));
+        await Assert.ThrowsAsync<NotControllerException>(() => controller2.CreateTopicsAsync([new NewTopic("b", 1, 1, new Dictionary<string, string?>())], false));
+
+        shared.Elect(2);
+        await Assert.ThrowsAsync<NotControllerException>(() => controller1.CreateTopicsAsync([new NewTopic("b", 1, 1, new Dictionary<string, string?>())], false));
+        var again = await controller2.CreateTopicsAsync([new NewTopic("a", 1, 1, new Dictionary<string, string?>())], false);
+        Assert.Equal((short)ErrorCode.TopicAlreadyExists, Assert.Single(again).ErrorCode);
+        Assert.Equal(0, Assert.Single(await controller2.CreateTopicsAsync([new NewTopic("b", 1, 1, new Dictionary<string, string?>())], false)).ErrorCode);
+        Assert.NotNull(publisher1.Current.Topic("b"));
+    }
+}
