@@ -11,6 +11,11 @@ public static class Program
             Storage.StorageReport.Run(args[1..]);
             return;
         }
+        if (args.Length > 0 && args[0] == "groups")
+        {
+            Groups.GroupBench.Run(args[1..]);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
