@@ -81,6 +81,10 @@ public static partial class BrokerConfigs
     public const string GroupMinSessionTimeoutMs = "group.min.session.timeout.ms";
     public const string GroupMaxSessionTimeoutMs = "group.max.session.timeout.ms";
     public const string GroupMaxSize = "group.max.size";
+    public const string GroupConsumerHeartbeatIntervalMs = "group.consumer.heartbeat.interval.ms";
+    public const string GroupConsumerSessionTimeoutMs = "group.consumer.session.timeout.ms";
+    public const string GroupConsumerMaxSize = "group.consumer.max.size";
+    public const string GroupConsumerAssignors = "group.consumer.assignors";
 
     // Transactions and idempotence.
     public const string TransactionStateLogNumPartitions = "transaction.state.log.num.partitions";
@@ -100,6 +104,13 @@ public static partial class BrokerConfigs
     public static readonly string[] CompressionTypes = ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"];
     public static readonly string[] TimestampTypes = ["CreateTime", "LogAppendTime"];
     public static readonly string[] CleanupPolicies = ["delete", "compact"];
+
+    /// <summary>Server-side assignors of consumer-protocol groups, by short name or Kafka's class name.</summary>
+    public static readonly string[] ConsumerAssignorNames =
+    [
+        "uniform", "range",
+        "org.apache.kafka.coordinator.group.assignor.UniformAssignor", "org.apache.kafka.coordinator.group.assignor.RangeAssignor",
+    ];
 
     /// <summary>The broker's config definition.</summary>
     public static ConfigDef Definition { get; } = Build();
@@ -179,6 +190,10 @@ public static partial class BrokerConfigs
            .Define(GroupMinSessionTimeoutMs, ConfigType.Duration, "6000", int0, Medium, "Smallest session timeout a member may ask for.")
            .Define(GroupMaxSessionTimeoutMs, ConfigType.Duration, "1800000", int0, Medium, "Largest session timeout a member may ask for.")
            .Define(GroupMaxSize, ConfigType.Int, int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), atLeast1, Medium, "Maximum members of a consumer group.")
+           .Define(GroupConsumerHeartbeatIntervalMs, ConfigType.Duration, "5000", int1, Medium, "Heartbeat interval given to members of consumer-protocol (KIP-848) groups.")
+           .Define(GroupConsumerSessionTimeoutMs, ConfigType.Duration, "45000", int1, Medium, "A consumer-protocol member that does not heartbeat for this long is fenced.")
+           .Define(GroupConsumerMaxSize, ConfigType.Int, int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), atLeast1, Medium, "Maximum members of a consumer-protocol group.")
+           .Define(GroupConsumerAssignors, ConfigType.List, "uniform,range", ConfigValidator.ListOf(false, ConsumerAssignorNames), Medium, "Server-side assignors of consumer-protocol groups; the first is the default.")
 
            .Define(TransactionStateLogNumPartitions, ConfigType.Int, "50", atLeast1, High, "Partitions of __transaction_state.")
            .Define(TransactionStateLogReplicationFactor, ConfigType.Int, "3", shortReplication, High, "Replication factor of __transaction_state.")

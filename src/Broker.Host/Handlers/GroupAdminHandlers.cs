@@ -11,13 +11,25 @@ internal sealed partial class GroupHandlers
     {
         var list = request.Decode<ListGroupsRequest>();
         var response = new ListGroupsResponse();
-        foreach (var (groupId, protocolType, state) in Coordinator.ListGroups(request.ApiVersion >= 4 ? list.StatesFilter : []))
+        var states = request.ApiVersion >= 4 ? list.StatesFilter : [];
+        var types = request.ApiVersion >= 5 ? list.TypesFilter : [];
+        var consumerGroups = ConsumerGroups.List();
+        var consumerIds = consumerGroups.Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+        foreach (var (groupId, protocolType, state) in Coordinator.ListGroups(states))
         {
-            if (request.ApiVersion >= 5 && list.TypesFilter.Count > 0 && !list.TypesFilter.Contains("classic", StringComparer.OrdinalIgnoreCase))
+            if (consumerIds.Contains(groupId) || (types.Count > 0 && !types.Contains("classic", StringComparer.OrdinalIgnoreCase)))
             {
-                continue;
+                continue; // a consumer group's committed offsets live in the classic table: list it once, as a consumer group
             }
             response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = groupId, ProtocolType = protocolType, GroupState = state, GroupType = "classic" });
+        }
+        foreach (var (groupId, state) in consumerGroups)
+        {
+            if ((states.Count == 0 || states.Contains(state, StringComparer.OrdinalIgnoreCase))
+                && (types.Count == 0 || types.Contains("consumer", StringComparer.OrdinalIgnoreCase)))
+            {
+                response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = groupId, ProtocolType = "consumer", GroupState = state, GroupType = "consumer" });
+            }
         }
         request.Respond(response);
     }
@@ -28,7 +40,10 @@ internal sealed partial class GroupHandlers
         var response = new DescribeGroupsResponse();
         foreach (var groupId in describe.Groups)
         {
-            var d = Coordinator.Describe(groupId);
+            // Kafka 3.7+: DescribeGroups (v0-5) sees a consumer-protocol group as Dead, without an error.
+            var d = ConsumerGroups.IsConsumerGroup(groupId)
+                ? new GroupCoordinator.GroupDescription(ErrorCode.None, groupId, "Dead", string.Empty, string.Empty, [])
+                : Coordinator.Describe(groupId);
             var group = new DescribeGroupsResponse.DescribedGroup
             {
                 ErrorCode = (short)d.Error,
@@ -57,7 +72,11 @@ internal sealed partial class GroupHandlers
         foreach (var groupId in delete.GroupsNames)
         {
             var partitions = Coordinator.OffsetPartitions(groupId);
-            var error = Coordinator.DeleteGroup(groupId);
+            var consumerError = await ConsumerGroups.DeleteAsync(groupId).ConfigureAwait(false);
+            // A deleted consumer group's offsets sit in an empty classic entry: that goes too (none is fine).
+            var error = consumerError is { } e
+                ? (e == ErrorCode.None && Coordinator.DeleteGroup(groupId) is var classic && classic != ErrorCode.GroupIdNotFound ? classic : e)
+                : Coordinator.DeleteGroup(groupId);
             if (error == ErrorCode.None && partitions.Count > 0)
             {
                 // Tombstones, so the deleted offsets do not come back when __consumer_offsets is replayed.

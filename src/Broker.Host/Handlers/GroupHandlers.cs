@@ -21,7 +21,10 @@ internal sealed partial class GroupHandlers(BrokerNode node)
     private GroupOffsetsLog? _offsetsLog;
 
     /// <summary>__consumer_offsets: where committed offsets outlive the process.</summary>
-    public GroupOffsetsLog OffsetsLog => _offsetsLog ??= new GroupOffsetsLog(node, Coordinator, (int)Number(node, BrokerConfigs.OffsetsTopicNumPartitions));
+    public GroupOffsetsLog OffsetsLog => _offsetsLog ??= new GroupOffsetsLog(node, Coordinator, (int)Number(node, BrokerConfigs.OffsetsTopicNumPartitions))
+    {
+        OtherRecord = (key, value) => ConsumerGroups.Replay(key, value),
+    };
 
     // Durations are longs, counts ints: read either without caring which.
     private static long Number(BrokerNode node, string key) =>
@@ -82,6 +85,12 @@ internal sealed partial class GroupHandlers(BrokerNode node)
     public void JoinGroup(RequestContext request)
     {
         var join = request.Decode<JoinGroupRequest>();
+        if (ConsumerGroups.IsConsumerGroup(join.GroupId))
+        {
+            // Kafka: a group of the consumer protocol is not a classic group.
+            request.Respond(new JoinGroupResponse { ErrorCode = (short)ErrorCode.GroupIdNotFound, MemberId = join.MemberId, GenerationId = -1, ProtocolName = request.ApiVersion >= 7 ? null : string.Empty });
+            return;
+        }
         var host = request.RemoteEndPoint?.ToString() ?? string.Empty;
         Coordinator.Join(join, request.ApiVersion, request.ClientId ?? string.Empty, "/" + host, result =>
         {

@@ -13,7 +13,11 @@ internal sealed partial class GroupHandlers
     {
         var commit = request.Decode<OffsetCommitRequest>();
         var generation = request.ApiVersion >= 1 ? commit.GenerationIdOrMemberEpoch : -1;
-        var groupError = Coordinator.ValidateCommit(commit.GroupId, generation, commit.MemberId, commit.GroupInstanceId);
+        // A consumer-protocol group checks the member epoch; any other group the classic generation.
+        var groupError = (await TryLoadConsumerGroupsAsync().ConfigureAwait(false)
+                ? ConsumerGroups.ValidateOffsetCommit(commit.GroupId, commit.MemberId, generation, request.ApiVersion)
+                : null)
+            ?? Coordinator.ValidateCommit(commit.GroupId, generation, commit.MemberId, commit.GroupInstanceId);
         var image = node.Metadata.Current;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var accepted = new List<(string, int, CommittedOffset)>();
@@ -99,6 +103,13 @@ internal sealed partial class GroupHandlers
                 if (string.IsNullOrEmpty(group.GroupId))
                 {
                     groupResponse.ErrorCode = (short)ErrorCode.InvalidGroupId;
+                    response.Groups.Add(groupResponse);
+                    continue;
+                }
+                if (request.ApiVersion >= 9 && ConsumerGroups.ValidateOffsetFetch(group.GroupId, group.MemberId, group.MemberEpoch) is { } memberError
+                    && memberError != ErrorCode.None)
+                {
+                    groupResponse.ErrorCode = (short)memberError;
                     response.Groups.Add(groupResponse);
                     continue;
                 }

@@ -18,6 +18,9 @@ internal sealed class GroupOffsetsLog(BrokerNode node, GroupCoordinator coordina
     private readonly object _lock = new();
     private Task? _ready;
 
+    /// <summary>Receives the records that are not offset commits (the KIP-848 group records) during the replay.</summary>
+    public Action<byte[], byte[]?>? OtherRecord { get; init; }
+
     /// <summary>Completes once the topic exists here and its partitions were replayed; a failure is retried on the next call.</summary>
     public Task EnsureReadyAsync()
     {
@@ -95,10 +98,13 @@ internal sealed class GroupOffsetsLog(BrokerNode node, GroupCoordinator coordina
                     {
                         continue;
                     }
-                    var key = OffsetsTopicRecords.ReadOffsetCommitKey(record.Key.ToArray());
+                    var keyBytes = record.Key.ToArray();
+                    var key = OffsetsTopicRecords.ReadOffsetCommitKey(keyBytes);
                     if (key is null)
                     {
-                        continue; // group metadata and KIP-848 records: groups are rebuilt by their members rejoining
+                        // Classic group metadata is rebuilt by members rejoining; KIP-848 groups replay their records.
+                        OtherRecord?.Invoke(keyBytes, record.ValueIsNull ? null : record.Value.ToArray());
+                        continue;
                     }
                     CommittedOffset? value = null;
                     if (!record.ValueIsNull)
@@ -127,26 +133,41 @@ internal sealed class GroupOffsetsLog(BrokerNode node, GroupCoordinator coordina
         {
             return ErrorCode.CoordinatorNotAvailable;
         }
+        return await StartAppend(groupId, offsets.Select(o => (
+            OffsetsTopicRecords.OffsetCommitKeyBytes(groupId, o.Topic, o.Partition),
+            o.Offset is { } v ? OffsetsTopicRecords.OffsetCommitValueBytes(v) : null)).ToList()).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hands records (a null value is a tombstone) to the group's partition at once, so callers that call this in
+    /// order under their own lock get them appended in that order; the task completes with the append's error.
+    /// Call only after <see cref="EnsureReadyAsync"/> completed.
+    /// </summary>
+    public Task<ErrorCode> StartAppend(string groupId, IReadOnlyList<(byte[] Key, byte[]? Value)> records)
+    {
         var count = node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName)?.Partitions.Length ?? partitions;
         var handle = node.Replicas.Get(OffsetsTopicRecords.TopicName, GroupCoordinator.PartitionFor(groupId, count));
         if (handle is null)
         {
-            return ErrorCode.CoordinatorNotAvailable;
+            return Task.FromResult(ErrorCode.CoordinatorNotAvailable);
         }
         byte[] batch;
         using (var builder = new RecordBatchBuilder(CompressionType.None, 1024))
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            foreach (var (topic, partition, offset) in offsets)
+            foreach (var (key, value) in records)
             {
-                var key = OffsetsTopicRecords.OffsetCommitKeyBytes(groupId, topic, partition);
-                var value = offset is { } o ? OffsetsTopicRecords.OffsetCommitValueBytes(o) : null;
                 builder.Append(now, key, value);
             }
             batch = builder.ToArray();
         }
         var callback = new AppendCompletion();
         handle.Actor.Tell(new AppendToLog(batch, -1, callback, 0));
+        return WaitAsync(callback);
+    }
+
+    private static async Task<ErrorCode> WaitAsync(AppendCompletion callback)
+    {
         var finished = await Task.WhenAny(callback.Task, Task.Delay(ReadyTimeout)).ConfigureAwait(false);
         if (finished != callback.Task)
         {

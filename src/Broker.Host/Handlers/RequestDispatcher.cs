@@ -109,6 +109,10 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return ValueTask.CompletedTask;
                 case ApiKey.DeleteGroups:
                     return Guard(request, _groups.DeleteGroupsAsync(request));
+                case ApiKey.ConsumerGroupHeartbeat:
+                    return Guard(request, _groups.ConsumerGroupHeartbeatAsync(request));
+                case ApiKey.ConsumerGroupDescribe:
+                    return Guard(request, _groups.ConsumerGroupDescribeAsync(request));
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;
