@@ -19,6 +19,8 @@ public static class BrokerCtl
           cluster leave <node>      ask a node to leave (needs management.http.allow-state-changes)
           cluster down <node>       mark a node down (needs management.http.allow-state-changes)
           topics                    topics with partitions, leaders, replicas, isr and offsets
+          groups                    consumer groups with state and coordinator
+          groups describe <group>   members with decoded assignments; committed offset, log end and lag per partition
         The URL defaults to $BROKERCTL_URL or http://127.0.0.1:8558.
         """;
 
@@ -78,6 +80,12 @@ public static class BrokerCtl
                         return UsageError(stderr, $"node id '{node}' is not a number");
                     }
                     stdout.WriteLine(await client.PostAsync($"/cluster/members/{id}/{words[1]}").ConfigureAwait(false));
+                    return 0;
+                case ["groups"] or ["groups", "list"]:
+                    Render.Groups(await client.GetAsync("/groups").ConfigureAwait(false), stdout);
+                    return 0;
+                case ["groups", "describe", var group]:
+                    Render.Group(await client.GetAsync($"/groups/{Uri.EscapeDataString(group)}").ConfigureAwait(false), stdout);
                     return 0;
                 case ["topics"]:
                     Render.Topics(await client.GetAsync("/cluster/partitions").ConfigureAwait(false), stdout);

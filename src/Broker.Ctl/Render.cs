@@ -48,8 +48,52 @@ internal static class Render
         Table(rows, w);
     }
 
+    public static void Groups(JsonElement body, TextWriter w)
+    {
+        var rows = new List<string[]> { new[] { "GROUP", "PROTOCOL-TYPE", "STATE", "COORDINATOR" } };
+        foreach (var g in body.GetProperty("groups").EnumerateArray())
+        {
+            rows.Add([Str(g, "groupId"), Str(g, "protocolType"), Str(g, "state"), Num(g, "coordinatorId")]);
+        }
+        Table(rows, w);
+        Errors(body, w);
+    }
+
+    public static void Group(JsonElement body, TextWriter w)
+    {
+        w.WriteLine($"group {Str(body, "groupId")}  state {Str(body, "state")}  protocol {Str(body, "protocolType")}/{Str(body, "protocol")}  coordinator {Num(body, "coordinatorId")}  total lag {Num(body, "totalLag")}");
+        w.WriteLine();
+        var members = new List<string[]> { new[] { "MEMBER", "INSTANCE", "CLIENT", "HOST", "ASSIGNMENT" } };
+        foreach (var m in body.GetProperty("members").EnumerateArray())
+        {
+            var assignment = string.Join(' ', m.GetProperty("assignment").EnumerateArray()
+                .Select(a => $"{a.GetProperty("topic").GetString()}:{Ids(a.GetProperty("partitions"))}"));
+            members.Add([Str(m, "memberId"), Str(m, "groupInstanceId"), Str(m, "clientId"), Str(m, "clientHost"), assignment.Length > 0 ? assignment : "-"]);
+        }
+        Table(members, w);
+        w.WriteLine();
+        var partitions = new List<string[]> { new[] { "TOPIC", "PARTITION", "COMMITTED", "LOG-END", "LAG", "MEMBER" } };
+        foreach (var p in body.GetProperty("partitions").EnumerateArray())
+        {
+            partitions.Add([Str(p, "topic"), Num(p, "partition"), Num(p, "committedOffset"), Num(p, "logEndOffset"), Num(p, "lag"), Str(p, "memberId")]);
+        }
+        Table(partitions, w);
+        Errors(body, w);
+    }
+
+    private static void Errors(JsonElement body, TextWriter w)
+    {
+        if (body.TryGetProperty("errors", out var errors))
+        {
+            foreach (var e in errors.EnumerateArray())
+            {
+                w.WriteLine($"warning: {e.GetString()}");
+            }
+        }
+    }
+
     private static string Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "-";
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : "-";
 
     private static string Num(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64().ToString(CultureInfo.InvariantCulture) : "-";

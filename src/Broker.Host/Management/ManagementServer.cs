@@ -81,6 +81,25 @@ public sealed class ManagementServer : IAsyncDisposable
         app.MapGet("/cluster/members", () => Results.Json(ClusterView.Members(node), Json));
         app.MapGet("/cluster/partitions", () => Results.Json(ClusterView.Partitions(node), Json));
         app.MapGet("/cluster/region-stats", () => Results.Json(ClusterView.RegionStats(node), Json));
+        var groups = new ClusterGroups(node);
+        app.MapGet("/groups", async (CancellationToken ct) => Results.Json(await groups.ListAsync(ct).ConfigureAwait(false), Json));
+        app.MapGet("/groups/{groupId}", async (string groupId, CancellationToken ct) =>
+        {
+            try
+            {
+                return await groups.DescribeAsync(groupId, ct).ConfigureAwait(false) is { } group
+                    ? Results.Json(group, Json)
+                    : Results.Json(new ManagementMessage($"group {groupId} does not exist"), Json, statusCode: StatusCodes.Status404NotFound);
+            }
+            catch (ManagementProblem e)
+            {
+                return Results.Json(new ManagementMessage(e.Message), Json, statusCode: e.Status);
+            }
+            catch (Exception e) when (e is Network.Client.NodeConnectionException or TimeoutException or IOException)
+            {
+                return Results.Json(new ManagementMessage(e.Message), Json, statusCode: StatusCodes.Status502BadGateway);
+            }
+        });
         app.MapPost("/cluster/members/{id:int}/leave", (int id) => ChangeMember(node, id, "leave"));
         app.MapPost("/cluster/members/{id:int}/down", (int id) => ChangeMember(node, id, "down"));
     }
