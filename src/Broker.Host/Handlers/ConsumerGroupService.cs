@@ -143,6 +143,12 @@ internal sealed class ConsumerGroupService : IDisposable
     {
         try
         {
+            if (_node.System.WhenTerminated.IsCompleted)
+            {
+                // The node stopped: nothing to time any more (the handlers have no dispose hook).
+                _ticker.Dispose();
+                return;
+            }
             lock (_lock)
             {
                 if (!_loaded)
