@@ -31,10 +31,6 @@ public sealed partial class GroupCoordinator
             {
                 return ErrorCode.None;
             }
-            if (group.State == GroupState.CompletingRebalance)
-            {
-                return ErrorCode.RebalanceInProgress;
-            }
             if (!group.Members.TryGetValue(memberId, out var member))
             {
                 return ErrorCode.UnknownMemberId;
@@ -42,6 +38,12 @@ public sealed partial class GroupCoordinator
             if (generationId != group.GenerationId)
             {
                 return ErrorCode.IllegalGeneration;
+            }
+            // As Kafka: member and generation first, so a commit of an older generation is ILLEGAL_GENERATION
+            // even while the group completes its rebalance; a current member then hears REBALANCE_IN_PROGRESS.
+            if (group.State == GroupState.CompletingRebalance)
+            {
+                return ErrorCode.RebalanceInProgress;
             }
             member.LastHeartbeatMs = Now;
             return ErrorCode.None;

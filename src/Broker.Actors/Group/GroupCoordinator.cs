@@ -39,7 +39,9 @@ public sealed partial class GroupCoordinator : IDisposable
 
     public void Join(JoinGroupRequest request, short version, string clientId, string clientHost, Action<JoinResult> respond)
     {
-        var protocols = request.Protocols.Select(p => (p.Name, p.Metadata)).ToList();
+        // Copied: the request's bytes are a slice of a pooled frame that is reused once the answer is written,
+        // and the metadata outlives it (the leader's next join, DescribeGroups, a static member's rejoin).
+        var protocols = request.Protocols.Select(p => (p.Name, (ReadOnlyMemory<byte>)p.Metadata.ToArray())).ToList();
         lock (_lock)
         {
             if (string.IsNullOrEmpty(request.GroupId))
@@ -80,7 +82,7 @@ public sealed partial class GroupCoordinator : IDisposable
             }
             else
             {
-                JoinExistingMember(group, request, protocols, rebalanceTimeout, respond);
+                JoinExistingMember(group, request, clientId, clientHost, protocols, rebalanceTimeout, respond);
             }
         }
     }
@@ -146,7 +148,7 @@ public sealed partial class GroupCoordinator : IDisposable
         AddAndRebalance(group, member, respond);
     }
 
-    private void JoinExistingMember(ClassicGroup group, JoinGroupRequest request,
+    private void JoinExistingMember(ClassicGroup group, JoinGroupRequest request, string clientId, string clientHost,
         List<(string Name, ReadOnlyMemory<byte> Metadata)> protocols, int rebalanceTimeout, Action<JoinResult> respond)
     {
         var memberId = request.MemberId;
@@ -157,7 +159,8 @@ public sealed partial class GroupCoordinator : IDisposable
                 respond(JoinError(ErrorCode.GroupMaxSizeReached, memberId));
                 return;
             }
-            var fresh = new GroupMember(memberId, request.GroupInstanceId, string.Empty, string.Empty)
+            // DescribeGroups reports the client id and host of the connection that joined.
+            var fresh = new GroupMember(memberId, request.GroupInstanceId, clientId, clientHost)
             {
                 SessionTimeoutMs = request.SessionTimeoutMs,
                 RebalanceTimeoutMs = rebalanceTimeout,

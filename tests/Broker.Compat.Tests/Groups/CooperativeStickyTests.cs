@@ -77,7 +77,9 @@ public sealed class CooperativeStickyTests
     }
 
     private static ClientProcess Member(string name, string bs, string group, string topic) =>
-        GroupMembers.Start(CompatClient.ConfluentKafka, name, bs, group, topic, strategy: "cooperative-sticky");
+        // Commits only when giving partitions up: librdkafka 2.0.2 drops its whole assignment when a commit
+        // racing the second join gets ILLEGAL_GENERATION (librdkafka #4059), as it would against Kafka.
+        GroupMembers.Start(CompatClient.ConfluentKafka, name, bs, group, topic, strategy: "cooperative-sticky", commit: "revoke");
 
     private static List<int> Changes(IEnumerable<JsonElement> lines, string ev) =>
         [.. lines.Where(l => l.GetProperty("ev").GetString() == ev).SelectMany(l => l.GetProperty("parts").EnumerateArray().Select(p => p.GetInt32()))];

@@ -10,15 +10,20 @@ public static class GroupMembers
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    /// <summary>One member of <paramref name="group"/> subscribed to <paramref name="topic"/>, printing group_cli.py's JSON lines.</summary>
+    /// <summary>One member of <paramref name="group"/> subscribed to <paramref name="topic"/>, printing group_cli.py's JSON lines
+    /// (<paramref name="commit"/> "revoke" commits only when partitions are given up: confluent only).</summary>
     public static ClientProcess Start(CompatClient client, string name, string bootstrap, string group, string topic,
-        int sessionTimeoutMs = 6000, string strategy = "range", string? instanceId = null, string reset = "earliest")
+        int sessionTimeoutMs = 6000, string strategy = "range", string? instanceId = null, string reset = "earliest", string commit = "each")
     {
         var args = new List<string>
         {
             "--bootstrap", bootstrap, "--group", group, "--topic", topic,
             "--session-timeout-ms", sessionTimeoutMs.ToString(CultureInfo.InvariantCulture), "--strategy", strategy, "--reset", reset,
         };
+        if (commit != "each")
+        {
+            args.AddRange(["--commit", commit]);
+        }
         if (instanceId is not null)
         {
             args.AddRange(["--instance-id", instanceId]);

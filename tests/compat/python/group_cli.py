@@ -2,6 +2,7 @@
 
     <script> --bootstrap HOST:PORT --group G --topic T [--session-timeout-ms MS]
              [--strategy range|roundrobin|cooperative-sticky] [--instance-id ID] [--reset earliest|latest]
+             [--commit each|revoke]    (revoke: confluent only)
 
 The member subscribes to T in group G and runs until its stdin closes: then it closes the consumer
 cleanly (LeaveGroup unless static) and prints {"ev": "closed"}. Each record is committed
@@ -44,6 +45,8 @@ def parser(description):
     p.add_argument("--strategy", default="range", choices=["range", "roundrobin", "cooperative-sticky"])
     p.add_argument("--instance-id")
     p.add_argument("--reset", default="earliest", choices=["earliest", "latest"])
+    p.add_argument("--commit", default="each", choices=["each", "revoke"],
+                   help="each: every record synchronously; revoke: only in the revoke callback and before close")
     return p
 
 
