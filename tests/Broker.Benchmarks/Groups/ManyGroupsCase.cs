@@ -23,6 +23,7 @@ internal static class ManyGroupsCase
             var perGroup = new Latencies();
             var next = -1;
             var failures = 0;
+            var slow = new List<(double StartedAt, double Ms, int Size)>();
             var b = broker?.Start();
             var c = client.Start();
             var start = Stopwatch.GetTimestamp();
@@ -52,6 +53,14 @@ internal static class ManyGroupsCase
                         continue;
                     }
                     perGroup.AddSince(t);
+                    var took = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+                    if (took > 500)
+                    {
+                        lock (slow)
+                        {
+                            slow.Add((Stopwatch.GetElapsedTime(start, t).TotalSeconds, took, size));
+                        }
+                    }
                     foreach (var m in members)
                     {
                         perMember.Add(Stopwatch.GetElapsedTime(m.FirstJoinAt, m.SyncedAt).TotalMilliseconds);
@@ -63,6 +72,13 @@ internal static class ManyGroupsCase
             var bu = broker?.Since(b!.Value);
             var cu = client.Since(c);
             var formed = groups.Where(g => g is not null).ToArray();
+            if (slow.Count > 0)
+            {
+                // Where the tail comes from: when the slow groups started, and how big they were.
+                report.Note($"{slow.Count} groups took over 500 ms to form; they started at {slow.Min(x => x.StartedAt):F2}..{slow.Max(x => x.StartedAt):F2} s " +
+                    $"(median {slow.Select(x => x.StartedAt).Order().ElementAt(slow.Count / 2):F2} s) of {wall:F2} s; sizes " +
+                    string.Join(",", slow.GroupBy(x => x.Size).OrderBy(x => x.Key).Select(x => $"{x.Key}:{x.Count()}")));
+            }
             report.Row($"{o.Groups} groups of 1-{o.MaxGroupMembers}: JoinGroup+SyncGroup per member", perMember.Count, perMember, wall, perMember.Count / wall, bu, cu);
             report.Row($"{o.Groups} groups of 1-{o.MaxGroupMembers}: group formed (first join to last sync)", perGroup.Count, perGroup, wall, perGroup.Count / wall, bu, cu);
             report.Note($"{formed.Length} of {o.Groups} groups formed ({failures} failed) by {o.Workers} workers on {connections.Count} connections; " +
