@@ -10,6 +10,9 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 members=${MEMBERS:-1000}
 groups=${GROUP_COUNT:-10000}
 mock_groups=${MOCK_GROUP_COUNT:-1000}   # the mock holds every first join for 3 s: 10,000 groups would take minutes
+# librdkafka 2.0.2's mock answered no JoinGroup of a 300- or 1,000-member group (connections reset after
+# minutes); 100 members work.
+mock_members=${MOCK_MEMBERS:-100}
 out=$(mktemp -d)
 server=""
 stop_server() {
@@ -55,7 +58,7 @@ if [ "${MOCK:-1}" = 1 ]; then
   for c in large many; do
     start_mock
     # The mock fails followers whose SyncGroup comes after the leader's: the leader waits 50 ms.
-    run_case librdkafka-mock $c --members "$members" --groups "$mock_groups" --leader-sync-delay-ms 50 --session-timeout-ms 30000 "${@}"
+    run_case librdkafka-mock $c --members "$mock_members" --groups "$mock_groups" --leader-sync-delay-ms 50 --session-timeout-ms 30000 "${@}"
     exec 7>&-
     stop_server
   done
