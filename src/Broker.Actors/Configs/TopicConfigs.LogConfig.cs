@@ -25,6 +25,7 @@ public static partial class TopicConfigs
             MaxMessageBytes = checked((int)v.GetLong(MaxMessageBytes)),
             TimestampType = v.GetString(MessageTimestampType) == "LogAppendTime" ? TimestampType.LogAppendTime : TimestampType.CreateTime,
             FileDeleteDelayMs = v.GetLong(FileDeleteDelayMs),
+            MinInSyncReplicas = v.GetInt(MinInSyncReplicas),
             ProducerIdExpirationMs = broker.GetLong(BrokerConfigs.ProducerIdExpirationMs),
         };
     }

@@ -189,6 +189,8 @@ internal sealed partial class ControllerActor : ActorBase
         CreatePartitions m => ControllerResult.Of(HandleCreatePartitions(m, out var records), records),
         AlterConfigs m => ControllerResult.Of(HandleAlterConfigs(m, out var records), records),
         AllocateProducerIds m => HandleAllocateProducerIds(m),
+        AlterPartition m => HandleAlterPartition(m),
+        ElectLeader m => HandleElectLeader(m),
         _ => HandleClusterCommand(command),
     };
 

@@ -69,6 +69,14 @@ public sealed class QuorumController : IMetadataController
     public Task<bool> RegisterBrokerAsync(int nodeId, string host, int port, string? rack) =>
         Ask<bool>(new ControllerActor.RegisterBroker(nodeId, host, port, rack));
 
+    /// <summary>AlterPartition (56): a partition leader's ISR change, checked against the leader and partition epochs.</summary>
+    public Task<Partition.AlterPartitionOutcome> AlterPartitionAsync(Partition.AlterPartitionProposal proposal) =>
+        Ask<Partition.AlterPartitionOutcome>(new ControllerActor.AlterPartition(proposal));
+
+    /// <summary>Moves a partition's leadership to <paramref name="newLeader"/> (an ISR member unless <paramref name="unclean"/>): a new leader epoch.</summary>
+    public Task<Partition.AlterPartitionOutcome> ElectLeaderAsync(string topic, int partition, int newLeader, bool unclean = false) =>
+        Ask<Partition.AlterPartitionOutcome>(new ControllerActor.ElectLeader(topic, partition, newLeader, unclean));
+
     internal Task<T> Ask<T>(object command) => _actor.Ask<T>(command, AskTimeout);
 }
 

@@ -1,16 +1,20 @@
 using Broker.Actors.Kernel;
+using Broker.Actors.Metadata;
 using Broker.Actors.Storage;
 
 namespace Broker.Actors.Partition;
 
 /// <summary>
 /// What the rest of the broker holds for one local replica: the actor that owns its log (all writes
-/// go through it) and the log itself, which readers use directly through its published snapshot so
-/// fetches never queue behind appends.
+/// go through it), the log itself, which readers use directly through its published snapshot so
+/// fetches never queue behind appends, and the replica's role (<see cref="State"/>) as the actor last
+/// published it, so handlers check leadership and epochs without asking.
 /// </summary>
 public sealed class PartitionHandle
 {
     private Log? _log;
+    private PartitionState _state = PartitionState.Standalone;
+    private PartitionImage? _image;
 
     public PartitionHandle(TopicPartition topicPartition, Guid topicId)
     {
@@ -25,9 +29,23 @@ public sealed class PartitionHandle
     /// <summary>The open log, or null while the actor is (re)starting.</summary>
     public Log? Log => Volatile.Read(ref _log);
 
+    /// <summary>Leader or follower, epochs and ISR, as the partition actor applies them.</summary>
+    public PartitionState State
+    {
+        get => Volatile.Read(ref _state);
+        internal set => Volatile.Write(ref _state, value);
+    }
+
+    /// <summary>The latest partition image the replica manager handed to the actor (a restarted actor starts from it).</summary>
+    public PartitionImage? Image
+    {
+        get => Volatile.Read(ref _image);
+        internal set => Volatile.Write(ref _image, value);
+    }
+
     internal void Attach(Log? log) => Volatile.Write(ref _log, log);
 
-    /// <summary>Raised (on the partition actor) after the high watermark or log end moves.</summary>
+    /// <summary>Raised (on the partition actor) after the high watermark, log end or role changes.</summary>
     public event Action<PartitionHandle>? DataAppended;
 
     internal void RaiseDataAppended() => DataAppended?.Invoke(this);

@@ -18,11 +18,14 @@ public sealed class ReplicaManager
     private readonly int _nodeId;
     private readonly Func<TopicImage, LogConfig> _logConfig;
     private readonly ILogger _logger;
+    private readonly ReplicaContext? _context;
     private readonly ConcurrentDictionary<TopicPartition, PartitionHandle> _partitions = new();
     private readonly object _applyLock = new();
 
-    public ReplicaManager(ActorSystem system, LogManager logs, int nodeId, Func<TopicImage, LogConfig> logConfig, ILogger logger)
+    /// <param name="context">Replication settings shared by the replicas; null runs every replica standalone (leader of itself).</param>
+    public ReplicaManager(ActorSystem system, LogManager logs, int nodeId, Func<TopicImage, LogConfig> logConfig, ILogger logger, ReplicaContext? context = null)
     {
+        _context = context;
         _system = system;
         _logs = logs;
         _nodeId = nodeId;
@@ -32,6 +35,10 @@ public sealed class ReplicaManager
 
     /// <summary>Raised after an append moved a partition's log end or high watermark.</summary>
     public event Action<PartitionHandle>? DataAppended;
+
+    /// <summary>Raised after an image was applied (replicas started, stopped, or given a new role): the
+    /// replica fetchers reconcile which partitions they copy from which leader.</summary>
+    public event Action? Applied;
 
     public int Count => _partitions.Count;
 
@@ -64,12 +71,17 @@ public sealed class ReplicaManager
                             {
                                 existing.Actor.Tell(new UpdateLogConfig(config));
                             }
+                            if (!ReferenceEquals(existing.Image, p))
+                            {
+                                existing.Image = p;
+                                existing.Actor.Tell(new ApplyPartitionImage(p));
+                            }
                             continue;
                         }
                         Remove(tp, existing); // same name, new topic id: the old one was deleted
                     }
                     config ??= _logConfig(topic);
-                    Start(tp, topic.Id, config);
+                    Start(tp, topic.Id, config, p);
                 }
             }
             foreach (var (tp, handle) in _partitions)
@@ -81,14 +93,15 @@ public sealed class ReplicaManager
                 }
             }
         }
+        Applied?.Invoke();
     }
 
-    private void Start(TopicPartition tp, Guid topicId, LogConfig config)
+    private void Start(TopicPartition tp, Guid topicId, LogConfig config, PartitionImage image)
     {
-        var handle = new PartitionHandle(tp, topicId);
+        var handle = new PartitionHandle(tp, topicId) { Image = image };
         handle.DataAppended += h => DataAppended?.Invoke(h);
         var logs = _logs;
-        handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config), () => logs.ReopenLog(tp)), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
+        handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config), () => logs.ReopenLog(tp), _context), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
         _partitions[tp] = handle;
         _logger.LogInformation("started replica {Partition}", tp);
     }

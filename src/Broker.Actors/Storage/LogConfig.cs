@@ -35,6 +35,8 @@ public sealed record LogConfig
     public TimestampType TimestampType { get; init; } = TimestampType.CreateTime;
     /// <summary>file.delete.delay.ms: how long a deleted segment's files stay (renamed .deleted) before removal.</summary>
     public long FileDeleteDelayMs { get; init; } = 60_000;
+    /// <summary>min.insync.replicas: the ISR size an acks=all write needs (checked by the partition leader).</summary>
+    public int MinInSyncReplicas { get; init; } = 1;
     /// <summary>producer.id.expiration.ms (broker-level in Kafka): forget idle producers after this long.</summary>
     public long ProducerIdExpirationMs { get; init; } = 24L * 3600 * 1000;
 

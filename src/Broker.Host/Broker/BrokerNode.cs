@@ -80,8 +80,9 @@ public sealed partial class BrokerNode : IAsyncDisposable
             RetentionCheckIntervalMs = Settings.Values.GetLong(BrokerConfigs.LogRetentionCheckIntervalMs),
         }, tp => LogConfigFor(Controller?.Current.Topic(tp.Topic)));
         Controller = await StartControllerAsync(cancellationToken).ConfigureAwait(false);
-        Replicas = new ReplicaManager(System, Logs, Settings.NodeId, LogConfigFor, _loggerFactory.CreateLogger<ReplicaManager>());
+        Replicas = new ReplicaManager(System, Logs, Settings.NodeId, LogConfigFor, _loggerFactory.CreateLogger<ReplicaManager>(), CreateReplicaContext());
         Replicas.DataAppended += FetchPurgatory.OnDataAppended;
+        StartReplication();
         Controller.ImagePublished += Replicas.Apply;
         Replicas.Apply(Controller.Current);
         Logs.StartTimers();
@@ -129,6 +130,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
             await _server.DisposeAsync().ConfigureAwait(false);
             _server = null;
         }
+        await StopReplicationAsync().ConfigureAwait(false);
         if (System is not null)
         {
             await System.Terminate().ConfigureAwait(false);

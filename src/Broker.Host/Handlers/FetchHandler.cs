@@ -1,3 +1,4 @@
+using Broker.Actors.Partition;
 using Broker.Actors.Storage;
 using Broker.Host.Network;
 using Broker.Protocol.Messages;
@@ -8,7 +9,10 @@ namespace Broker.Host.Handlers;
 /// <summary>
 /// Fetch: reads committed data straight from each log's published snapshot (never queued behind
 /// appends). When less than min.bytes is there, the request waits in the <see cref="FetchPurgatory"/>
-/// until an append to one of its partitions or max.wait, then reads again.
+/// until an append to one of its partitions or max.wait, then reads again. Only a partition's leader
+/// serves fetches. A fetch from a follower (replica id &gt;= 0) reads up to the log end instead of the
+/// high watermark, is told where its log diverges (DivergingEpoch, from its last fetched epoch), and
+/// tells the leader's partition actor the follower's position (which moves the HW and the ISR).
 /// </summary>
 internal sealed class FetchHandler(BrokerNode node)
 {
@@ -23,26 +27,31 @@ internal sealed class FetchHandler(BrokerNode node)
             return;
         }
         ResolveTopicIds(fetch, request.ApiVersion);
+        var replicaId = ReplicaIdOf(fetch, request.ApiVersion);
         // High watermarks before the read: the purgatory re-check after registering compares against them.
-        var seen = fetch.MaxWaitMs > 0 && fetch.MinBytes > 0 ? HighWatermarks(fetch) : null;
-        var body = Read(fetch, request.ApiVersion, out var bytes, out var anyError);
+        var seen = fetch.MaxWaitMs > 0 && fetch.MinBytes > 0 ? HighWatermarks(fetch, replicaId) : null;
+        var body = Read(fetch, request.ApiVersion, out var bytes, out var anyError, replicaId);
         if (bytes >= fetch.MinBytes || fetch.MaxWaitMs <= 0 || anyError)
         {
             request.Respond(body);
             return;
         }
         body.Dispose();
-        node.FetchPurgatory.Wait(fetch, TimeSpan.FromMilliseconds(fetch.MaxWaitMs), () => HasNewData(fetch, seen!), () =>
+        node.FetchPurgatory.Wait(fetch, TimeSpan.FromMilliseconds(fetch.MaxWaitMs), () => HasNewData(fetch, seen!, replicaId), () =>
         {
             if (!request.IsCompleted)
             {
-                request.Respond(Read(fetch, request.ApiVersion, out _, out _));
+                request.Respond(Read(fetch, request.ApiVersion, out _, out _, replicaId));
             }
         });
     }
 
-    /// <summary>Each requested partition's high watermark, in request order (-1 when unknown).</summary>
-    private long[] HighWatermarks(FetchRequest fetch)
+    /// <summary>The fetching broker's id (-1 for a consumer): ReplicaId up to v14, ReplicaState from v15.</summary>
+    private static int ReplicaIdOf(FetchRequest fetch, short version) =>
+        version >= 15 ? fetch.ReplicaState.ReplicaId : fetch.ReplicaId;
+
+    /// <summary>Each requested partition's readable end (high watermark; log end for a follower), in request order (-1 when unknown).</summary>
+    private long[] HighWatermarks(FetchRequest fetch, int replicaId)
     {
         var count = 0;
         foreach (var topic in fetch.Topics)
@@ -55,8 +64,8 @@ internal sealed class FetchHandler(BrokerNode node)
         {
             foreach (var partition in topic.Partitions)
             {
-                marks[i++] = topic.Topic.Length > 0 && node.Replicas.Get(topic.Topic, partition.Partition)?.Log is { } log
-                    ? log.Current.HighWatermark
+                marks[i++] = topic.Topic.Length > 0 && node.Replicas.Get(topic.Topic, partition.Partition) is { Log: { } log } handle
+                    ? replicaId >= 0 ? log.Current.LogEndOffset : log.Current.HighWatermark
                     : -1;
             }
         }
@@ -64,9 +73,9 @@ internal sealed class FetchHandler(BrokerNode node)
     }
 
     /// <summary>True when any requested partition's high watermark moved since <paramref name="seen"/>.</summary>
-    private bool HasNewData(FetchRequest fetch, long[] seen)
+    private bool HasNewData(FetchRequest fetch, long[] seen, int replicaId)
     {
-        var now = HighWatermarks(fetch);
+        var now = HighWatermarks(fetch, replicaId);
         for (var i = 0; i < now.Length; i++)
         {
             if (now[i] > seen[i])
@@ -90,8 +99,9 @@ internal sealed class FetchHandler(BrokerNode node)
         }
     }
 
-    internal FetchResponseBody Read(FetchRequest fetch, short version, out int totalBytes, out bool anyError)
+    internal FetchResponseBody Read(FetchRequest fetch, short version, out int totalBytes, out bool anyError, int replicaId = -1)
     {
+        var fetchTimeMs = replicaId >= 0 ? TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() : 0;
         var response = new FetchResponse { SessionId = 0 };
         var body = new FetchResponseBody(response);
         var budget = fetch.MaxBytes <= 0 ? int.MaxValue : fetch.MaxBytes;
@@ -111,7 +121,8 @@ internal sealed class FetchHandler(BrokerNode node)
                     AbortedTransactions = fetch.IsolationLevel == 1 ? [] : null,
                 };
                 topicResponse.Partitions.Add(data);
-                var log = known ? node.Replicas.Get(topic.Topic, partition.Partition)?.Log : null;
+                var handle = known ? node.Replicas.Get(topic.Topic, partition.Partition) : null;
+                var log = handle?.Log;
                 if (log is null)
                 {
                     data.ErrorCode = (short)(!known && version >= 13 ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);
@@ -119,17 +130,31 @@ internal sealed class FetchHandler(BrokerNode node)
                     anyError = true;
                     continue;
                 }
+                var state = handle!.State;
+                var epochError = state.IsLeader ? state.CheckEpoch(partition.CurrentLeaderEpoch) : ErrorCode.NotLeaderOrFollower;
+                if (epochError != ErrorCode.None)
+                {
+                    data.ErrorCode = (short)epochError;
+                    data.HighWatermark = -1;
+                    data.CurrentLeader = new FetchResponse.LeaderIdAndEpoch { LeaderId = state.LeaderId, LeaderEpoch = state.LeaderEpoch };
+                    anyError = true;
+                    continue;
+                }
                 var snapshot = log.Current;
                 data.HighWatermark = snapshot.HighWatermark;
                 data.LastStableOffset = snapshot.HighWatermark;
                 data.LogStartOffset = snapshot.LogStartOffset;
+                if (replicaId >= 0 && !ReplicaFetchPosition(handle, log, partition, replicaId, fetchTimeMs, data))
+                {
+                    continue;
+                }
                 var maxBytes = Math.Min(partition.PartitionMaxBytes, budget);
                 if (maxBytes <= 0 && totalBytes > 0)
                 {
                     data.Records = ReadOnlyMemory<byte>.Empty;
                     continue;
                 }
-                var result = log.Read(partition.FetchOffset, Math.Max(maxBytes, 0), snapshot.HighWatermark, minOneMessage: totalBytes == 0);
+                var result = log.Read(partition.FetchOffset, Math.Max(maxBytes, 0), replicaId >= 0 ? snapshot.LogEndOffset : snapshot.HighWatermark, minOneMessage: totalBytes == 0);
                 if (result.ErrorCode != 0)
                 {
                     data.ErrorCode = (short)result.ErrorCode;
@@ -144,6 +169,27 @@ internal sealed class FetchHandler(BrokerNode node)
             }
         }
         return body;
+    }
+
+    /// <summary>
+    /// A follower's fetch: when its last fetched epoch ends (here) before its fetch offset, its tail
+    /// diverges, and the answer is the epoch's end instead of records (Kafka's DivergingEpoch, v12+).
+    /// Otherwise its fetch offset acknowledges everything below it: the partition actor records that.
+    /// </summary>
+    private static bool ReplicaFetchPosition(PartitionHandle handle, Log log, FetchRequest.FetchPartition partition, int replicaId, long fetchTimeMs, FetchResponse.PartitionData data)
+    {
+        if (partition.LastFetchedEpoch >= 0)
+        {
+            var (epoch, endOffset) = log.LeaderEpochCache.EndOffsetFor(partition.LastFetchedEpoch, log.LogEndOffset);
+            if (epoch < partition.LastFetchedEpoch || endOffset < partition.FetchOffset)
+            {
+                data.DivergingEpoch = new FetchResponse.EpochEndOffset { Epoch = epoch, EndOffset = endOffset };
+                data.Records = ReadOnlyMemory<byte>.Empty;
+                return false;
+            }
+        }
+        handle.Actor.Tell(new FollowerFetched(replicaId, partition.FetchOffset, fetchTimeMs, partition.CurrentLeaderEpoch));
+        return true;
     }
 }
 

@@ -52,7 +52,7 @@ internal sealed class MetadataHandler(BrokerNode node)
             // null (v1+) or empty (v0) means every topic.
             foreach (var topic in image.TopicsByName.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
             {
-                response.Topics.Add(Describe(topic));
+                response.Topics.Add(Describe(topic, image));
             }
             return response;
         }
@@ -61,7 +61,7 @@ internal sealed class MetadataHandler(BrokerNode node)
             var topic = requested.Name is { Length: > 0 } name ? image.Topic(name) : image.Topic(requested.TopicId);
             if (topic is not null)
             {
-                response.Topics.Add(Describe(topic));
+                response.Topics.Add(Describe(topic, image));
                 continue;
             }
             var invalid = requested.Name is { Length: > 0 } n && !TopicNameRules.IsValid(n);
@@ -77,7 +77,7 @@ internal sealed class MetadataHandler(BrokerNode node)
         return response;
     }
 
-    private static MetadataResponse.MetadataResponseTopic Describe(TopicImage topic)
+    private static MetadataResponse.MetadataResponseTopic Describe(TopicImage topic, MetadataImage image)
     {
         var result = new MetadataResponse.MetadataResponseTopic
         {
@@ -94,10 +94,24 @@ internal sealed class MetadataHandler(BrokerNode node)
                 LeaderEpoch = p.LeaderEpoch,
                 ReplicaNodes = [.. p.Replicas],
                 IsrNodes = [.. p.Isr],
-                OfflineReplicas = [.. p.OfflineReplicas],
+                OfflineReplicas = OfflineReplicas(p, image),
                 ErrorCode = (short)(p.Leader < 0 ? ErrorCode.LeaderNotAvailable : ErrorCode.None),
             });
         }
         return result;
+    }
+
+    /// <summary>Replicas on brokers that are not alive (unregistered or fenced), plus any the image marks offline.</summary>
+    private static List<int> OfflineReplicas(PartitionImage partition, MetadataImage image)
+    {
+        var offline = new List<int>(partition.OfflineReplicas);
+        foreach (var replica in partition.Replicas)
+        {
+            if ((!image.Brokers.TryGetValue(replica, out var broker) || broker.Fenced) && !offline.Contains(replica))
+            {
+                offline.Add(replica);
+            }
+        }
+        return offline;
     }
 }

@@ -12,7 +12,9 @@ namespace Broker.Host.Handlers;
 /// <summary>
 /// Produce: each partition's batches go to the partition actor that owns the log (the single
 /// writer); one <see cref="ProduceCompletion"/> per request gathers the results and answers once
-/// every partition has (acks=0 gets no answer at all).
+/// every partition has (acks=0 gets no answer at all). Only the partition's leader accepts produces;
+/// with acks=all a partition whose high watermark does not yet cover the batch waits in the
+/// <see cref="ProducePurgatory"/> until the ISR has it.
 /// </summary>
 internal sealed class ProduceHandler(BrokerNode node)
 {
@@ -20,7 +22,7 @@ internal sealed class ProduceHandler(BrokerNode node)
     {
         var produce = request.Decode<ProduceRequest>();
         var response = new ProduceResponse();
-        var completion = new ProduceCompletion(request, response, produce.Acks);
+        var completion = new ProduceCompletion(request, response, produce.Acks, node.ProducePurgatory, TimeSpan.FromMilliseconds(Math.Max(0, produce.TimeoutMs)));
         var slot = 0;
         var pending = new List<(PartitionHandle Handle, Memory<byte> Records, int Slot)>();
         foreach (var topic in produce.TopicData)
@@ -32,8 +34,8 @@ internal sealed class ProduceHandler(BrokerNode node)
             {
                 var result = new ProduceResponse.PartitionProduceResponse { Index = partition.Index, BaseOffset = -1 };
                 topicResponse.PartitionResponses.Add(result);
-                completion.Register(result);
                 var error = Validate(produce, topic.Name, known, partition, out var handle);
+                completion.Register(result, handle);
                 if (error != ErrorCode.None)
                 {
                     result.ErrorCode = (short)error;
@@ -105,6 +107,10 @@ internal sealed class ProduceHandler(BrokerNode node)
         {
             return ErrorCode.UnknownTopicOrPartition;
         }
+        if (!handle.State.IsLeader)
+        {
+            return ErrorCode.NotLeaderOrFollower;
+        }
         if (partition.Records is not { Length: > 0 })
         {
             return ErrorCode.CorruptMessage;
@@ -113,12 +119,17 @@ internal sealed class ProduceHandler(BrokerNode node)
     }
 
     /// <summary>Collects partition results; the last one to arrive sends the response.</summary>
-    private sealed class ProduceCompletion(RequestContext request, ProduceResponse response, short acks) : IAppendCallback
+    private sealed class ProduceCompletion(RequestContext request, ProduceResponse response, short acks, ProducePurgatory purgatory, TimeSpan timeout) : IAppendCallback
     {
         private readonly List<ProduceResponse.PartitionProduceResponse> _slots = [];
+        private readonly List<PartitionHandle?> _handles = [];
         private int _remaining = int.MaxValue;
 
-        public void Register(ProduceResponse.PartitionProduceResponse result) => _slots.Add(result);
+        public void Register(ProduceResponse.PartitionProduceResponse result, PartitionHandle? handle)
+        {
+            _slots.Add(result);
+            _handles.Add(handle);
+        }
 
         public void Expect(int count)
         {
@@ -135,6 +146,30 @@ internal sealed class ProduceHandler(BrokerNode node)
             result.BaseOffset = info.IsSuccess ? info.FirstOffset : -1;
             result.LogAppendTimeMs = info.IsSuccess ? info.LogAppendTime : -1;
             result.LogStartOffset = info.LogStartOffset;
+            // acks=all: answered once the ISR has the batch. Runs on the partition actor, so the state
+            // read here is the one the append ran under.
+            if (acks == -1 && info.IsSuccess && _handles[slot] is { } handle)
+            {
+                var epoch = handle.State.LeaderEpoch;
+                var required = info.LastOffset + 1;
+                if (ProducePurgatory.Check(handle, epoch, required) is not { } error)
+                {
+                    purgatory.Wait(handle, epoch, required, timeout, code => Replicated(result, code));
+                    return;
+                }
+                result.ErrorCode = (short)error;
+            }
+            Done();
+        }
+
+        private void Replicated(ProduceResponse.PartitionProduceResponse result, ErrorCode error)
+        {
+            result.ErrorCode = (short)error;
+            Done();
+        }
+
+        private void Done()
+        {
             if (Interlocked.Decrement(ref _remaining) == 0)
             {
                 Finish();

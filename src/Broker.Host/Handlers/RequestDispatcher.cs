@@ -23,6 +23,8 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     private readonly DeleteRecordsHandler _deleteRecords;
     private readonly DescribeLogDirsHandler _describeLogDirs;
     private readonly GroupHandlers _groups;
+    private readonly OffsetForLeaderEpochHandler _offsetForLeaderEpoch;
+    private readonly AlterPartitionHandler _alterPartition;
     private readonly ILogger _logger;
 
     public RequestDispatcher(BrokerNode node, ILogger logger)
@@ -39,6 +41,8 @@ internal sealed class RequestDispatcher : IRequestDispatcher
         _deleteRecords = new DeleteRecordsHandler(node);
         _describeLogDirs = new DescribeLogDirsHandler(node);
         _groups = new GroupHandlers(node);
+        _offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(node);
+        _alterPartition = new AlterPartitionHandler(node);
         _logger = logger;
     }
 
@@ -113,6 +117,11 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return Guard(request, _groups.ConsumerGroupHeartbeatAsync(request));
                 case ApiKey.ConsumerGroupDescribe:
                     return Guard(request, _groups.ConsumerGroupDescribeAsync(request));
+                case ApiKey.OffsetForLeaderEpoch:
+                    _offsetForLeaderEpoch.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.AlterPartition:
+                    return Guard(request, _alterPartition.HandleAsync(request));
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;

@@ -39,6 +39,8 @@ internal static class SupportedApis
         (ApiKey.DeleteGroups, 0, 2),
         (ApiKey.ConsumerGroupHeartbeat, 0, 0),   // KIP-848; v1 (regex subscriptions) is unstable in these specs
         (ApiKey.ConsumerGroupDescribe, 0, 0),
+        (ApiKey.OffsetForLeaderEpoch, 0, 4), // leader epoch cache; consumers' truncation detection (KIP-320)
+        (ApiKey.AlterPartition, 0, 3),       // ISR changes from partition leaders to the controller
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>

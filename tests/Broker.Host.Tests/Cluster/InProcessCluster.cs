@@ -12,10 +12,13 @@ internal sealed class InProcessCluster : IAsyncDisposable
 {
     private readonly List<BrokerNode?> _nodes;
 
-    private InProcessCluster(string dir, List<BrokerNode?> nodes)
+    private readonly IReadOnlyDictionary<string, string?>? _extra;
+
+    private InProcessCluster(string dir, List<BrokerNode?> nodes, IReadOnlyDictionary<string, string?>? extra = null)
     {
         Dir = dir;
         _nodes = nodes;
+        _extra = extra;
     }
 
     public string Dir { get; }
@@ -28,7 +31,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     {
         var dir = Directory.CreateTempSubdirectory("akkabroker-cluster-").FullName;
         var nodes = new List<BrokerNode?>();
-        var cluster = new InProcessCluster(dir, nodes);
+        var cluster = new InProcessCluster(dir, nodes, extra);
         try
         {
             for (var id = 1; id <= count; id++)
@@ -61,6 +64,31 @@ internal sealed class InProcessCluster : IAsyncDisposable
             values[k] = v;
         }
         return values;
+    }
+
+    /// <summary>Stops a node (not node 1: the others borrow its controller); its data stays for a restart.</summary>
+    public async Task StopNodeAsync(int nodeId)
+    {
+        if (nodeId == 1)
+        {
+            throw new InvalidOperationException("node 1 hosts the shared controller");
+        }
+        if (_nodes[nodeId - 1] is { } node)
+        {
+            _nodes[nodeId - 1] = null;
+            await node.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts a stopped node again on its data dirs (a new listener port, re-registered).</summary>
+    public async Task RestartNodeAsync(int nodeId)
+    {
+        if (_nodes[nodeId - 1] is not null)
+        {
+            throw new InvalidOperationException($"node {nodeId} is running");
+        }
+        var settings = BrokerSettings.FromValues(Values(Dir, nodeId, _extra));
+        _nodes[nodeId - 1] = await BrokerNode.StartAsync(settings, NullLoggerFactory.Instance, _nodes[0]!.Controller);
     }
 
     public Task<WireClient> ConnectAsync(int nodeId) => WireClient.ConnectAsync(Node(nodeId).Port);
