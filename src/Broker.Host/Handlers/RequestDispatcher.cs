@@ -113,6 +113,8 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return ValueTask.CompletedTask;
                 case ApiKey.DeleteGroups:
                     return Guard(request, _groups.DeleteGroupsAsync(request));
+                case ApiKey.OffsetDelete:
+                    return Guard(request, _groups.OffsetDeleteAsync(request));
                 case ApiKey.ConsumerGroupHeartbeat:
                     return Guard(request, _groups.ConsumerGroupHeartbeatAsync(request));
                 case ApiKey.ConsumerGroupDescribe:

@@ -37,6 +37,7 @@ internal static class SupportedApis
         (ApiKey.ListGroups, 0, 5),
         (ApiKey.DescribeGroups, 0, 5),
         (ApiKey.DeleteGroups, 0, 2),
+        (ApiKey.OffsetDelete, 0, 0),
         (ApiKey.ConsumerGroupHeartbeat, 0, 0),   // KIP-848; v1 (regex subscriptions) is unstable in these specs
         (ApiKey.ConsumerGroupDescribe, 0, 0),
         (ApiKey.OffsetForLeaderEpoch, 0, 4), // leader epoch cache; consumers' truncation detection (KIP-320)

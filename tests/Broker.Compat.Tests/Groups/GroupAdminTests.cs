@@ -8,7 +8,8 @@ namespace Broker.Compat.Tests.Groups;
 /// librdkafka members that consumed and committed everything) and one empty group holding offsets:
 /// librdkafka 2.0.2's own Admin API (tests/compat/c/group_admin.c; confluent-kafka-python 1.7 wraps
 /// none of it) and kafka-python's KafkaAdminClient. States, state filters, protocol type and name,
-/// members with decoded assignments, offsets, NON_EMPTY_GROUP and GROUP_ID_NOT_FOUND.
+/// members with decoded assignments, offsets (listed, altered, deleted), NON_EMPTY_GROUP,
+/// GROUP_SUBSCRIBED_TO_TOPIC and GROUP_ID_NOT_FOUND; deletions survive a broker kill -9.
 /// </summary>
 public sealed class GroupAdminTests
 {
@@ -89,6 +90,19 @@ public sealed class GroupAdminTests
         Assert.Equal(Enumerable.Range(0, Partitions).Select(p => (p, 10L)), (await KafkaPythonAsync(bs, "offsets", active))
             .Select(p => (p.GetProperty("partition").GetInt32(), p.GetProperty("offset").GetInt64())));
 
+        // DeleteConsumerGroupOffsets (OffsetDelete): not while a member subscribes to the topic; an unknown
+        // partition is UNKNOWN_TOPIC_OR_PARTITION (librdkafka: _PART); the rest go, with tombstones (checked after the restart below).
+        var trimmed = "trimmed-" + topic;
+        await Rd("alter-offsets", trimmed, topic, "0=5", "1=7", "2=9");
+        var subscribed = await Rd("delete-offsets", active, $"{topic}:0");
+        Assert.Equal("GROUP_SUBSCRIBED_TO_TOPIC", subscribed.Single(l => l.TryGetProperty("partition", out _)).GetProperty("error").GetString());
+        var trim = await Rd("delete-offsets", trimmed, $"{topic}:0", $"{topic}:{Partitions}");
+        Assert.Equal("NO_ERROR", trim[0].GetProperty("error").GetString());
+        Assert.Equal([(0, "NO_ERROR"), (Partitions, "UNKNOWN_TOPIC_OR_PART")], trim.Skip(1)
+            .Select(p => (p.GetProperty("partition").GetInt32(), p.GetProperty("error").GetString())).Order());
+        Assert.Equal("GROUP_ID_NOT_FOUND", (await Rd("delete-offsets", "no-such-group", $"{topic}:0"))[0].GetProperty("error").GetString());
+        Assert.Equal([1, 2], (await Rd("list-offsets", trimmed)).Skip(1).Select(p => p.GetProperty("partition").GetInt32()).Order());
+
         // DeleteGroups: only an empty group goes, with its offsets.
         var deleted = (await Rd("delete", active, empty, "no-such-group")).ToDictionary(g => g.GetProperty("group").GetString()!, g => g.GetProperty("error").GetString());
         Assert.Equal("NON_EMPTY_GROUP", deleted[active]);
@@ -97,6 +111,12 @@ public sealed class GroupAdminTests
         Assert.Equal("NonEmptyGroupError", (await KafkaPythonAsync(bs, "delete", active)).Single().GetProperty("error").GetString());
         Assert.DoesNotContain(await Rd("list"), g => g.GetProperty("group").GetString() == empty);
         Assert.Single(await Rd("list-offsets", empty)); // the group line only: no offsets left
+
+        // After a kill -9 and restart, __consumer_offsets replays the tombstones: deleted stays deleted.
+        await broker.RestartAsync(crash: true);
+        Assert.Equal([(1, 7L), (2, 9L)], (await Rd("list-offsets", trimmed)).Skip(1)
+            .Select(p => (p.GetProperty("partition").GetInt32(), p.GetProperty("offset").GetInt64())).Order());
+        Assert.Single(await Rd("list-offsets", empty));
     }
 
     private static async Task<IReadOnlyList<JsonElement>> RunAsync(string tool, string[] args) =>

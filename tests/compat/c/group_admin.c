@@ -1,5 +1,5 @@
 /* Consumer-group admin through librdkafka's own Admin API (2.0+: ListConsumerGroups with state
- * filters, DescribeConsumerGroups with decoded assignments, DeleteGroups, List/Alter
+ * filters, DescribeConsumerGroups with decoded assignments, DeleteGroups, List/Alter/Delete
  * ConsumerGroupOffsets). confluent-kafka-python 1.7 wraps none of these, so the group tests
  * compile this file (gcc, librdkafka-dev) and run it. One JSON line per result:
  *
@@ -8,6 +8,7 @@
  *   group_admin BOOTSTRAP delete GROUP...         {"group","error"}
  *   group_admin BOOTSTRAP list-offsets GROUP      {"group","error"} then {"topic","partition","offset","error"} each
  *   group_admin BOOTSTRAP alter-offsets GROUP TOPIC P=O...   same lines as list-offsets
+ *   group_admin BOOTSTRAP delete-offsets GROUP TOPIC:P...    same lines as list-offsets (a group error: that line only)
  *
  * "error" is librdkafka's name of the Kafka error code (NO_ERROR when none). Exit 1 on a request
  * failure (the reason on stderr). Names come from the tests, never quoted characters. */
@@ -169,6 +170,37 @@ static void alter_offsets(const char *group, const char *topic, int argc, char *
         rd_kafka_AdminOptions_destroy(o);
 }
 
+static void delete_offsets(const char *group, int argc, char **argv) {
+        rd_kafka_AdminOptions_t *o = options(RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(argc);
+        for (int i = 0; i < argc; i++) {
+                char *colon = strrchr(argv[i], ':');
+                if (!colon)
+                        fail("delete-offsets", "expected TOPIC:PARTITION");
+                *colon = '\0';
+                rd_kafka_topic_partition_list_add(parts, argv[i], atoi(colon + 1));
+        }
+        rd_kafka_DeleteConsumerGroupOffsets_t *req = rd_kafka_DeleteConsumerGroupOffsets_new(group, parts);
+        rd_kafka_DeleteConsumerGroupOffsets(rk, &req, 1, o, queue);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(queue, 30000);
+        if (!ev)
+                fail("DeleteConsumerGroupOffsets", "no result within 30 s");
+        if (rd_kafka_event_error(ev)) {
+                /* The group's own error (GROUP_ID_NOT_FOUND, ...) fails the whole request in librdkafka. */
+                printf("{\"group\":\"%s\",\"error\":\"%s\"}\n", group, rd_kafka_err2name(rd_kafka_event_error(ev)));
+                exit(0);
+        }
+        size_t cnt;
+        const rd_kafka_group_result_t **groups =
+            rd_kafka_DeleteConsumerGroupOffsets_result_groups(rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &cnt);
+        for (size_t i = 0; i < cnt; i++)
+                print_partitions(group, groups[i]);
+        rd_kafka_event_destroy(ev);
+        rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_AdminOptions_destroy(o);
+}
+
 int main(int argc, char **argv) {
         char errstr[512];
         if (argc < 3) {
@@ -194,6 +226,8 @@ int main(int argc, char **argv) {
                 delete_groups(argc - 3, argv + 3);
         else if (!strcmp(cmd, "list-offsets") && argc == 4)
                 list_offsets(argv[3]);
+        else if (!strcmp(cmd, "delete-offsets") && argc > 4)
+                delete_offsets(argv[3], argc - 4, argv + 4);
         else if (!strcmp(cmd, "alter-offsets") && argc > 5)
                 alter_offsets(argv[3], argv[4], argc - 5, argv + 5);
         else {
