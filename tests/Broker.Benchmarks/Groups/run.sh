@@ -5,6 +5,7 @@
 # reference. Each case gets a fresh server. Prints a Markdown table and notes.
 #   tests/Broker.Benchmarks/Groups/run.sh                         # 1,000-member group and 10,000 groups
 #   MEMBERS=200 GROUP_COUNT=1000 MOCK=0 tests/Broker.Benchmarks/Groups/run.sh [extra driver options]
+#   BROKER_ROOT=/other/checkout LABEL=other ...   # a broker built elsewhere (dotnet build src/Broker.Host -c Release)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 members=${MEMBERS:-1000}
@@ -13,6 +14,8 @@ mock_groups=${MOCK_GROUP_COUNT:-1000}   # the mock holds every first join for 3 
 # librdkafka 2.0.2's mock answered no JoinGroup of a 300- or 1,000-member group (connections reset after
 # minutes); 100 members work.
 mock_members=${MOCK_MEMBERS:-100}
+broker_root=${BROKER_ROOT:-$root}
+label=${LABEL:-akkabroker}
 out=$(mktemp -d)
 server=""
 stop_server() {
@@ -26,7 +29,7 @@ driver=(dotnet "$root/tests/Broker.Benchmarks/bin/Release/net10.0/Broker.Benchma
 start_broker() {
   local port=$((20000 + RANDOM % 20000))
   rm -rf "$out/data"
-  dotnet "$root/src/Broker.Host/bin/Release/net10.0/akkabroker.dll" --config "$root/hocon/single-node.conf" \
+  dotnet "$broker_root/src/Broker.Host/bin/Release/net10.0/akkabroker.dll" --config "$broker_root/hocon/single-node.conf" \
     --set log.dirs="$out/data" --set listeners=PLAINTEXT://127.0.0.1:$port > "$out/broker.log" 2>&1 &
   server=$!
   for _ in $(seq 1 200); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
@@ -50,7 +53,7 @@ run_case() { # label case extra-args...
 
 for c in large many; do
   start_broker
-  run_case akkabroker $c --members "$members" --groups "$groups" "${@}"
+  run_case "$label" $c --members "$members" --groups "$groups" "${@}"
   stop_server
 done
 if [ "${MOCK:-1}" = 1 ]; then
@@ -66,7 +69,7 @@ fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GB RAM," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg), .NET $(dotnet --version), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')," \
-  "commit $(git -C "$root" rev-parse --short HEAD)"
+  "driver commit $(git -C "$root" rev-parse --short HEAD)${BROKER_ROOT:+, broker from $BROKER_ROOT}"
 echo
 echo "| server | step | n | median ms | p99 ms | max ms | wall s | rate /s | server CPU % | server RSS MB start → peak | driver CPU % |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
