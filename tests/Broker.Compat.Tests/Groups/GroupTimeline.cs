@@ -167,7 +167,10 @@ public sealed class GroupTimeline
     /// Records read more than once. Each is allowed only when an earlier read was by
     /// <paramref name="killed"/> and never committed: the at-least-once redelivery after a SIGKILL.
     /// </summary>
-    public (List<string> Problems, int Redelivered) Duplicates(string? killed)
+    public (List<string> Problems, int Redelivered) Duplicates(string? killed) => Duplicates(r => r.Member == killed);
+
+    /// <summary>Records read more than once, each allowed only when an earlier read matching <paramref name="excusable"/> was never committed.</summary>
+    public (List<string> Problems, int Redelivered) Duplicates(Func<ConsumedRecord, bool> excusable)
     {
         var problems = new List<string>();
         var redelivered = 0;
@@ -177,7 +180,7 @@ public sealed class GroupTimeline
             for (var i = 0; i < ordered.Count - 1; i++)
             {
                 var first = ordered[i];
-                var excused = first.Member == killed && !_commits[first.Member].Contains((first.Partition, first.Offset + 1));
+                var excused = excusable(first) && !_commits[first.Member].Contains((first.Partition, first.Offset + 1));
                 if (excused)
                 {
                     redelivered++;
