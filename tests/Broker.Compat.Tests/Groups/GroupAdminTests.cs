@@ -7,7 +7,7 @@ namespace Broker.Compat.Tests.Groups;
 /// The consumer-group admin APIs through real admin clients, against one active group (two
 /// librdkafka members that consumed and committed everything) and one empty group holding offsets:
 /// librdkafka 2.0.2's own Admin API (tests/compat/c/group_admin.c; confluent-kafka-python 1.7 wraps
-/// none of it) and kafka-python's KafkaAdminClient. States, state filters, protocol type and name,
+/// none of it), kafka-python's KafkaAdminClient and kafkajs's admin. States, state filters, protocol type and name,
 /// members with decoded assignments, offsets (listed, altered, deleted), NON_EMPTY_GROUP,
 /// GROUP_SUBSCRIBED_TO_TOPIC and GROUP_ID_NOT_FOUND; deletions survive a broker kill -9.
 /// </summary>
@@ -90,6 +90,19 @@ public sealed class GroupAdminTests
         Assert.Equal(Enumerable.Range(0, Partitions).Select(p => (p, 10L)), (await KafkaPythonAsync(bs, "offsets", active))
             .Select(p => (p.GetProperty("partition").GetInt32(), p.GetProperty("offset").GetInt64())));
 
+        // kafkajs's admin client too; its setOffsets refuses a group with members by itself (from DescribeGroups).
+        var js = (await KafkaJsAsync(bs, "describe", active)).Single();
+        Assert.Equal(("Stable", "consumer", "range"), (js.GetProperty("state").GetString(), js.GetProperty("protocolType").GetString(), js.GetProperty("protocol").GetString()));
+        Assert.Equal(held, js.GetProperty("members").EnumerateArray()
+            .Select(m => string.Join(",", m.GetProperty("assignment").GetProperty(topic).EnumerateArray().Select(p => p.GetInt32()).Order())).Order());
+        Assert.All(js.GetProperty("members").EnumerateArray(), m => Assert.Equal("rdkafka", m.GetProperty("client").GetString()));
+        Assert.All(await KafkaJsAsync(bs, "offsets", active, topic), p => Assert.Equal(10, p.GetProperty("offset").GetInt64()));
+        Assert.Contains("no running instances", (await KafkaJsAsync(bs, "set-offsets", active, topic, "0=1")).Single().GetProperty("error").GetString());
+        Assert.True((await KafkaJsAsync(bs, "set-offsets", empty, topic, "2=4")).Single().GetProperty("set").GetBoolean());
+        Assert.Equal([(0, 5L), (1, 7L), (2, 4L)], (await Rd("list-offsets", empty)).Skip(1)
+            .Select(p => (p.GetProperty("partition").GetInt32(), p.GetProperty("offset").GetInt64())).Order());
+        Assert.Equal("NON_EMPTY_GROUP", (await KafkaJsAsync(bs, "delete", active)).Single().GetProperty("type").GetString());
+
         // DeleteConsumerGroupOffsets (OffsetDelete): not while a member subscribes to the topic; an unknown
         // partition is UNKNOWN_TOPIC_OR_PARTITION (librdkafka: _PART); the rest go, with tombstones (checked after the restart below).
         var trimmed = "trimmed-" + topic;
@@ -124,6 +137,9 @@ public sealed class GroupAdminTests
 
     private static async Task<IReadOnlyList<JsonElement>> KafkaPythonAsync(string bs, params string[] args) =>
         (await ClientRunner.PythonAsync("kafka_python_group_admin.py", ["--bootstrap", bs, .. args], TimeSpan.FromSeconds(60))).EnsureSuccess().JsonLines();
+
+    private static async Task<IReadOnlyList<JsonElement>> KafkaJsAsync(string bs, params string[] args) =>
+        (await ClientRunner.NodeAsync("kafkajs_group_admin.js", [bs, .. args], TimeSpan.FromSeconds(60))).EnsureSuccess().JsonLines();
 
     /// <summary>Builds tests/compat/c/group_admin.c against the system librdkafka (librdkafka-dev), once per test run.</summary>
     private static async Task<string> CompileAsync()
