@@ -32,6 +32,13 @@ internal sealed class BenchMember(NodeConnection connection, Wire wire, string g
 
     public long SyncedAt { get; private set; }
 
+    /// <summary>Stopwatch timestamps of the last JoinGroup sent and answered, and of the last SyncGroup sent.</summary>
+    public long JoinSentAt { get; private set; }
+
+    public long JoinedAt { get; private set; }
+
+    public long SyncSentAt { get; private set; }
+
     /// <summary>Join/sync rounds past the first (a rebalance the member was caught in).</summary>
     public int Retries { get; private set; }
 
@@ -58,8 +65,13 @@ internal sealed class BenchMember(NodeConnection connection, Wire wire, string g
         }
         for (var round = 0; round < 50; round++)
         {
+            if (alreadyJoined is null)
+            {
+                JoinSentAt = Stopwatch.GetTimestamp();
+            }
             var join = alreadyJoined ?? await JoinAsync().ConfigureAwait(false);
             alreadyJoined = null;
+            JoinedAt = Stopwatch.GetTimestamp();
             Trace($"join -> {(ErrorCode)join.ErrorCode} gen {join.GenerationId} id {join.MemberId} leader {join.Leader} members {join.Members.Count}");
             switch ((ErrorCode)join.ErrorCode)
             {
@@ -94,6 +106,7 @@ internal sealed class BenchMember(NodeConnection connection, Wire wire, string g
                 ProtocolName = join.ProtocolName,
                 Assignments = IsLeader ? assign(join.Members) : [],
             };
+            SyncSentAt = Stopwatch.GetTimestamp();
             SyncGroupResponse synced;
             try
             {

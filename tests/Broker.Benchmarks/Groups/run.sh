@@ -6,6 +6,7 @@
 #   tests/Broker.Benchmarks/Groups/run.sh                         # 1,000-member group and 10,000 groups
 #   MEMBERS=200 GROUP_COUNT=1000 MOCK=0 tests/Broker.Benchmarks/Groups/run.sh [extra driver options]
 #   BROKER_ROOT=/other/checkout LABEL=other ...   # a broker built elsewhere (dotnet build src/Broker.Host -c Release)
+#   CASES=large ...                               # only the 1,000-member group (or: many)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 members=${MEMBERS:-1000}
@@ -51,7 +52,7 @@ run_case() { # label case extra-args...
     >> "$out/results" 2>> "$out/progress" || echo "- $label: driver failed on case $case (see progress)" >> "$out/results"
 }
 
-for c in large many; do
+for c in ${CASES:-large many}; do
   start_broker
   run_case "$label" $c --members "$members" --groups "$groups" "${@}"
   stop_server
