@@ -1,4 +1,7 @@
 using Broker.Actors.Metadata;
+using Broker.Host.Network.Client;
+using Broker.Protocol.Messages;
+using Broker.Protocol.Primitives;
 
 namespace Broker.Host.Management;
 
@@ -8,23 +11,83 @@ namespace Broker.Host.Management;
 /// </summary>
 internal static class ClusterView
 {
-    /// <summary>Single node: the one controller voter is always the leader of epoch 1 (no Raft yet).</summary>
-    internal const int SingleNodeControllerEpoch = 1;
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1.5);
 
-    public static MembersView Members(BrokerNode node)
+    /// <summary>
+    /// Members as the cluster knows them: every registered broker plus every controller voter, with
+    /// roles from the voter list and the registrations, the controller leader and epoch from the
+    /// metadata quorum, and a status: <c>fenced</c> is the controller's verdict (no heartbeat within
+    /// broker.session.timeout.ms, or shut down), <c>unreachable</c> means not fenced (yet) but not
+    /// answering ApiVersions from this node right now (killed, paused, cut off), <c>up</c> otherwise.
+    /// </summary>
+    public static async Task<MembersView> MembersAsync(BrokerNode node, CancellationToken cancellationToken)
     {
         var image = node.Metadata.Current;
-        var members = new List<MemberView>(image.Brokers.Count);
-        foreach (var b in image.Brokers.Values)
+        var voters = node.Settings.ControllerQuorumVoters.ToDictionary(v => v.NodeId);
+        var ids = image.Brokers.Keys.Union(voters.Keys).Order().ToList();
+        var members = await Task.WhenAll(ids.Select(async id =>
         {
-            var self = b.NodeId == node.Settings.NodeId;
-            members.Add(new MemberView(b.NodeId, b.Host, b.Port, b.Rack,
-                self ? node.Settings.ProcessRoles : ["broker"],
-                b.Fenced ? "fenced" : "up", self));
+            var self = id == node.Settings.NodeId;
+            var registered = image.Brokers.TryGetValue(id, out var b);
+            var roles = new List<string>(2);
+            if (registered || (self && node.Settings.ProcessRoles.Contains("broker")))
+            {
+                roles.Add("broker");
+            }
+            if (voters.ContainsKey(id))
+            {
+                roles.Add("controller");
+            }
+            var (host, port) = registered ? (b!.Host, b.Port) : (voters[id].Host, voters[id].Port);
+            string status;
+            if (registered && b!.Fenced)
+            {
+                status = "fenced";
+            }
+            else if (self)
+            {
+                status = registered ? "up" : "registering";
+            }
+            else
+            {
+                var answers = await AnswersAsync(host, port, cancellationToken).ConfigureAwait(false);
+                status = !answers ? "unreachable" : registered ? "up" : "registering";
+            }
+            return new MemberView(id, host, port, registered ? b!.Rack : null, roles, status, self);
+        })).ConfigureAwait(false);
+        var leader = ControllerLeader(node);
+        return new MembersView(image.ClusterId, leader.LeaderId, leader.Epoch, image.Offset, members);
+    }
+
+    /// <summary>The active controller and its epoch as this node's metadata quorum knows them.</summary>
+    internal static QuorumLeader ControllerLeader(BrokerNode node)
+    {
+        try
+        {
+            return node.Quorum?.Leader ?? QuorumLeader.Unknown;
         }
-        var controllerId = node.Settings.IsController ? node.Settings.NodeId
-            : node.Settings.ControllerQuorumVoters.Count > 0 ? node.Settings.ControllerQuorumVoters[0].NodeId : -1;
-        return new MembersView(image.ClusterId, controllerId, SingleNodeControllerEpoch, image.Offset, members);
+        catch (ObjectDisposedException)
+        {
+            return QuorumLeader.Unknown;
+        }
+    }
+
+    /// <summary>True when <paramref name="host"/>:<paramref name="port"/> answers an ApiVersions request in time
+    /// (a paused process still accepts TCP connections, so a connect alone proves nothing).</summary>
+    private static async Task<bool> AnswersAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var c = await NodeConnection.ConnectAsync(host, port, "akkabroker-management", connectTimeout: ProbeTimeout,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            await c.SendAsync<ApiVersionsResponse>(new ApiVersionsRequest(), 0, ProbeTimeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is NodeConnectionException or TimeoutException or IOException or OperationCanceledException or ProtocolException
+            && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     public static PartitionsView Partitions(BrokerNode node)

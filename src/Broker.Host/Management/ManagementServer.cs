@@ -78,7 +78,7 @@ public sealed class ManagementServer : IAsyncDisposable
         app.MapGet("/ready", () => ClusterView.IsReady(node)
             ? Results.Text("ready\n")
             : Results.Text("not ready\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/cluster/members", () => Results.Json(ClusterView.Members(node), Json));
+        app.MapGet("/cluster/members", async (CancellationToken ct) => Results.Json(await ClusterView.MembersAsync(node, ct).ConfigureAwait(false), Json));
         app.MapGet("/cluster/partitions", () => Results.Json(ClusterView.Partitions(node), Json));
         app.MapGet("/cluster/region-stats", () => Results.Json(ClusterView.RegionStats(node), Json));
         var groups = new ClusterGroups(node);
