@@ -6,7 +6,8 @@ namespace Broker.Compat.Tests.Groups;
 /// Static membership (KIP-345, librdkafka's group.instance.id): a member killed and restarted with
 /// the same instance id within its session timeout takes its old place: the same partitions, the
 /// same generation, and the other members see no revoke and no assign, not even when the dead
-/// process's session would have expired.
+/// process's session would have expired. A second live process claiming the same instance id takes
+/// the place the same way, and the first is fenced (FENCED_INSTANCE_ID, fatal in librdkafka).
 /// </summary>
 public sealed class StaticMembershipTests
 {
@@ -67,6 +68,40 @@ public sealed class StaticMembershipTests
         Assert.True(violations.Count == 0, string.Join("\n", violations) + "\n" + outputs);
         Assert.InRange(redelivered, 0, 1);
     }
+
+    [Fact(Timeout = 180_000)]
+    public async Task A_second_process_with_the_same_instance_id_fences_the_first()
+    {
+        await using var broker = await BrokerProcess.StartAsync(new BrokerOptions
+        {
+            Settings = new Dictionary<string, string> { ["group.initial.rebalance.delay.ms"] = "0", ["offsets.topic.num.partitions"] = "3" },
+        });
+        var bs = broker.BootstrapServers;
+        var topic = $"fence-{Guid.NewGuid():N}"[..16];
+        var group = "g-" + topic;
+        await new ClientScripts(CompatClient.ConfluentKafka, bs).CreateTopicAsync(topic, Partitions);
+        await using var s1 = Member("S1", bs, group, topic);
+        await using var s2 = Member("S2", bs, group, topic);
+        await GroupMembers.UntilAsync(() => GroupMembers.Balanced(Partitions, s1, s2), "two balanced static members", [s1, s2]);
+        var held = GroupTimeline.Held(s2.Lines);
+        var generation = s2.Lines.Last(l => l.GetProperty("ev").GetString() == "assign").GetProperty("gen").GetInt32();
+        var mark = s1.Lines.Count;
+
+        // A second process claims S2's instance id while S2 still runs: it takes S2's place, S2 is fenced.
+        await using var twin = Member("S2'", bs, group, topic);
+        await GroupMembers.UntilAsync(() => GroupTimeline.Held(twin.Lines).Count > 0
+            && s2.Lines.Any(IsFatal),
+            "the twin holding partitions and S2 fenced", [s1, s2, twin]);
+        var fatal = s2.Lines.First(IsFatal);
+        Assert.Contains("fenced", fatal.GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(held.Order(), GroupTimeline.Held(twin.Lines).Order());
+        Assert.Equal(generation, twin.Lines.First(l => l.GetProperty("ev").GetString() == "assign").GetProperty("gen").GetInt32());
+        Assert.False(s1.Lines.Skip(mark).Any(IsRebalance), "S1 saw a rebalance\n" + s1.Output);
+    }
+
+    // librdkafka reports it through the error callback as _FATAL (the KafkaError's fatal flag stays false there).
+    private static bool IsFatal(System.Text.Json.JsonElement line) =>
+        line.GetProperty("ev").GetString() == "error" && (line.GetProperty("fatal").GetBoolean() || line.GetProperty("code").GetString() == "_FATAL");
 
     private static bool IsRebalance(System.Text.Json.JsonElement line) => line.GetProperty("ev").GetString() is "assign" or "revoke";
 

@@ -43,6 +43,7 @@ def main():
         "auto.offset.reset": a.reset, "session.timeout.ms": a.session_timeout_ms,
         "heartbeat.interval.ms": max(100, a.session_timeout_ms // 6),
         "partition.assignment.strategy": a.strategy, "debug": "cgrp",
+        "error_cb": lambda e: emit({"ev": "error", "code": e.name(), "fatal": e.fatal(), "reason": e.str()}),
     }
     if a.instance_id:
         conf["group.instance.id"] = a.instance_id
@@ -84,7 +85,10 @@ def main():
     stop = stdin_closed()
     while not stop.is_set():
         m = c.poll(0.2)
-        if m is None or m.error():
+        if m is None:
+            continue
+        if m.error():
+            emit({"ev": "error", "code": m.error().name(), "fatal": m.error().fatal(), "reason": m.error().str()})
             continue
         emit({"ev": "rec", "p": m.partition(), "o": m.offset(), "v": m.value().decode()})
         if a.commit == "revoke":

@@ -15,6 +15,7 @@ records a killed member printed without a "commit" line. JSON lines on stdout, "
     {"ev": "commit", "t": T, "p": P, "o": O}          (O is the next offset to read)
     {"ev": "commit-failed", "t": T, "p": P, "o": O, "error": "..."}
     {"ev": "closed", "t": T}
+    {"ev": "error", "t": T, "code": "NAME", "fatal": bool, "reason": "..."}   (confluent: error callback, poll errors)
 """
 import argparse
 import json
