@@ -2,7 +2,7 @@
 """Reads a whole topic back and checks it against a cluster_producer.py acknowledgement file.
 
 usage: cluster_verify.py BOOTSTRAP TOPIC PARTITIONS ACKED_FILE
-Checks: every acknowledged record is in the log at the offset it was acknowledged with (none lost);
+Checks: only the producer's records are there; every acknowledged record is in the log at the offset it was acknowledged with (none lost);
 values increase within each partition (order kept); no value appears twice (no duplicates). Prints
 one JSON line with counts and the first problems; exit code 1 when a check fails.
 """
@@ -23,6 +23,7 @@ for p in range(partitions):
 consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
 log = {p: {} for p in range(partitions)}
 order = {p: [] for p in range(partitions)}
+foreign = []  # records this producer never wrote (e.g. ones a stale leader must not have kept)
 done = {p for p in range(partitions) if ends[p] == 0}
 deadline = time.time() + 120
 while len(done) < partitions and time.time() < deadline:
@@ -34,8 +35,12 @@ while len(done) < partitions and time.time() < deadline:
             if m.offset() >= ends[m.partition()]:
                 done.add(m.partition())
         continue
-    log[m.partition()][m.offset()] = m.value().decode()
-    order[m.partition()].append(int(m.value()))
+    value = m.value().decode(errors="replace")
+    log[m.partition()][m.offset()] = value
+    if value.isdigit():
+        order[m.partition()].append(int(value))
+    else:
+        foreign.append(f"{m.partition()}/{m.offset()}")
     if m.offset() + 1 >= ends[m.partition()]:
         done.add(m.partition())
 consumer.close()
@@ -48,6 +53,8 @@ for line in open(acked_path):
     got = log[int(p)].get(int(off))
     if got != value:
         problems.append(f"lost: acknowledged {value} at {p}/{off}, log has {got!r}")
+if foreign:
+    problems.append(f"foreign records at {foreign[:10]}")
 seen = {}
 for p in range(partitions):
     values = order[p]
