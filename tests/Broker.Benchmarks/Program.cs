@@ -16,6 +16,11 @@ public static class Program
             Groups.GroupBench.Run(args[1..]);
             return;
         }
+        if (args.Length > 0 && args[0] == "cluster")
+        {
+            EndToEnd.ClusterHost.RunAsync(args[1..]).GetAwaiter().GetResult();
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -44,13 +44,15 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v) {
     if (rd_kafka_conf_set(c, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) die(k, err);
 }
 
+static int replication_factor = 1;
+
 static void create_topic(const char *bootstrap, const char *topic, int partitions) {
     char err[512];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     set(c, "bootstrap.servers", bootstrap);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
     if (!rk) die("admin", err);
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, replication_factor, err, sizeof err);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
@@ -73,7 +75,7 @@ int main(int argc, char **argv) {
     long long msgs = 1000000, rate = 0;
     int opt;
     optind = 2;
-    while ((opt = getopt(argc, argv, "b:mt:p:n:s:a:r:z:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:mt:p:n:s:a:r:z:R:")) != -1) {
         switch (opt) {
         case 'b': bootstrap = optarg; break;
         case 'm': mock = 1; break;
@@ -84,6 +86,7 @@ int main(int argc, char **argv) {
         case 'a': acks = optarg; break;
         case 'r': rate = atoll(optarg); break;
         case 'z': codec = optarg; break;
+        case 'R': replication_factor = atoi(optarg); break; /* replication factor of the created topic */
         default: return 2;
         }
     }

@@ -168,4 +168,46 @@ public sealed class ReplicationTests
         Assert.Equal(0, answer.LeaderEpoch);
         Assert.Equal(5, answer.EndOffset);
     }
+
+    [Fact]
+    public async Task AlterPartition_checks_leader_and_partition_epochs_and_the_leader_re_expands_a_shrunk_isr()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(3);
+        using var admin = await cluster.ConnectAsync(1);
+        await CreateTopicAsync(admin, "alter", [2, 1, 3]);
+        var topicId = cluster.Node(1).Metadata.Current.Topic("alter")!.Id;
+
+        async Task<AlterPartitionResponse.PartitionData> AlterAsync(int leaderEpoch, int partitionEpoch, int[] isr)
+        {
+            var response = await admin.SendAsync<AlterPartitionResponse>(new AlterPartitionRequest
+            {
+                BrokerId = 2,
+                BrokerEpoch = -1,
+                Topics = [new AlterPartitionRequest.TopicData
+                {
+                    TopicId = topicId,
+                    Partitions = [new AlterPartitionRequest.PartitionData
+                    {
+                        PartitionIndex = 0, LeaderEpoch = leaderEpoch, PartitionEpoch = partitionEpoch,
+                        NewIsrWithEpochs = [.. isr.Select(b => new AlterPartitionRequest.BrokerState { BrokerId = b, BrokerEpoch = -1 })],
+                    }],
+                }],
+            }, 3);
+            Assert.Equal(0, response.ErrorCode);
+            return Assert.Single(Assert.Single(response.Topics).Partitions);
+        }
+
+        var epoch = Partition(cluster, "alter").PartitionEpoch;
+        Assert.Equal((short)ErrorCode.FencedLeaderEpoch, (await AlterAsync(leaderEpoch: 5, epoch, [2, 1])).ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidUpdateVersion, (await AlterAsync(leaderEpoch: 0, epoch + 7, [2, 1])).ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidRequest, (await AlterAsync(leaderEpoch: 0, epoch, [1, 3])).ErrorCode); // leader not in it
+
+        var shrunk = await AlterAsync(leaderEpoch: 0, epoch, [2, 1]);
+        Assert.Equal(0, shrunk.ErrorCode);
+        Assert.Equal(epoch + 1, shrunk.PartitionEpoch);
+        Assert.Equal([2, 1], shrunk.Isr);
+        // Node 3 still fetches and is caught up, so the leader proposes it back into the ISR.
+        await Eventually.TrueAsync(() => Partition(cluster, "alter").Isr.Length == 3, "the leader re-expands the ISR");
+        Assert.True(Partition(cluster, "alter").PartitionEpoch >= epoch + 2);
+    }
 }
