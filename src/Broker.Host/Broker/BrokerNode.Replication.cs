@@ -1,4 +1,5 @@
 using Broker.Actors.Configs;
+using Broker.Actors.Metadata;
 using Broker.Actors.Partition;
 using Broker.Host.Handlers;
 using Broker.Host.Network.Client;
@@ -10,6 +11,7 @@ namespace Broker.Host;
 public sealed partial class BrokerNode
 {
     private NodeConnectionPool? _replicationPool;
+    private NodeConnectionPool? _controllerPool;
 
     /// <summary>Where acks=all produces wait for the ISR.</summary>
     internal ProducePurgatory ProducePurgatory { get; } = new();
@@ -17,24 +19,28 @@ public sealed partial class BrokerNode
     /// <summary>The follower fetch loops (one per source broker).</summary>
     internal ReplicaFetcherManager? ReplicaFetchers { get; private set; }
 
-    private ReplicaContext CreateReplicaContext() => new(
-        Settings.NodeId,
-        Settings.Values.GetLong(BrokerConfigs.ReplicaLagTimeMaxMs),
-        new ControllerAlterPartitionSender(() => Controller),
-        TimeProvider.System);
+    private ReplicaContext CreateReplicaContext()
+    {
+        _replicationPool = new NodeConnectionPool("replica-fetcher-" + Settings.NodeId);
+        _controllerPool = new NodeConnectionPool("alter-partition-" + Settings.NodeId);
+        return new ReplicaContext(
+            Settings.NodeId,
+            Settings.Values.GetLong(BrokerConfigs.ReplicaLagTimeMaxMs),
+            new ControllerAlterPartitionSender(() => Controller, () => Quorum?.Leader ?? QuorumLeader.Unknown, Settings.ControllerQuorumVoters, _controllerPool),
+            TimeProvider.System);
+    }
 
     /// <summary>Wires the replica manager to the produce purgatory and the fetchers (before the first image is applied).</summary>
     private void StartReplication()
     {
         Replicas.DataAppended += ProducePurgatory.OnDataAppended;
-        _replicationPool = new NodeConnectionPool("replica-fetcher-" + Settings.NodeId);
         var settings = new ReplicaFetcherSettings(
             Settings.NodeId,
             (int)Settings.Values.GetLong(BrokerConfigs.ReplicaFetchWaitMaxMs),
             (int)Settings.Values.GetLong(BrokerConfigs.ReplicaFetchMaxBytes),
             10 * 1024 * 1024,
             BackoffMs: 200);
-        ReplicaFetchers = new ReplicaFetcherManager(Replicas, new NodeConnectionFetchTransport(_replicationPool, () => Controller.Current), settings, _loggerFactory);
+        ReplicaFetchers = new ReplicaFetcherManager(Replicas, new NodeConnectionFetchTransport(_replicationPool!, () => Controller.Current), settings, _loggerFactory);
         Replicas.Applied += ReplicaFetchers.Reconcile;
     }
 
@@ -48,6 +54,10 @@ public sealed partial class BrokerNode
         if (_replicationPool is not null)
         {
             await _replicationPool.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_controllerPool is not null)
+        {
+            await _controllerPool.DisposeAsync().ConfigureAwait(false);
         }
         ProducePurgatory.Dispose();
     }
