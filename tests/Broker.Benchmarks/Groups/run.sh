@@ -72,8 +72,8 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
   "load average $(cut -d' ' -f1-3 /proc/loadavg), .NET $(dotnet --version), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')," \
   "driver commit $(git -C "$root" rev-parse --short HEAD)${BROKER_ROOT:+, broker from $BROKER_ROOT}"
 echo
-echo "| server | step | n | median ms | p99 ms | max ms | wall s | rate /s | server CPU % | server RSS MB start → peak | driver CPU % |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| server | step | n | median ms | p99 ms | max ms | wall s | rate /s | server CPU % | server RSS MB start → peak | server CPU µs/op | driver CPU % |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 grep '^|' "$out/results" || true
 echo
 grep '^- ' "$out/results" || true
