@@ -59,7 +59,7 @@ public sealed partial class PartitionActor
         }
         Log.LogInformation("partition {Partition} leads in epoch {Epoch} from offset {Offset} (ISR {Isr})",
             _handle.TopicPartition, image.LeaderEpoch, _leaderEpochStartOffset, string.Join(",", image.Isr));
-        MaybeIncrementHighWatermark();
+        TryIncrementHighWatermark();
         _handle.RaiseDataAppended();
     }
 
@@ -110,8 +110,17 @@ public sealed partial class PartitionActor
         MaybeIncrementHighWatermark();
     }
 
-    /// <summary>HW = the smallest log end over the (maximal) ISR; never moves backwards.</summary>
+    /// <summary>HW = the smallest log end over the (maximal) ISR; never moves backwards. Raises DataAppended when it moved.</summary>
     private void MaybeIncrementHighWatermark()
+    {
+        if (TryIncrementHighWatermark())
+        {
+            _handle.RaiseDataAppended();
+        }
+    }
+
+    /// <summary>Moves the HW if the ISR allows; true when it moved (the caller tells the watchers).</summary>
+    private bool TryIncrementHighWatermark()
     {
         var isr = _state.Isr;
         var leaderEnd = _log.LogEndOffset;
@@ -127,8 +136,9 @@ public sealed partial class PartitionActor
         if (newHw > _log.HighWatermark)
         {
             _log.UpdateHighWatermark(newHw);
-            _handle.RaiseDataAppended();
+            return true;
         }
+        return false;
     }
 
     private long MinEndOffset(ImmutableArray<int> isr, long min)

@@ -145,7 +145,8 @@ public sealed partial class PartitionActor : ActorBase
         }
         if (info.IsSuccess && !info.IsDuplicate)
         {
-            MaybeIncrementHighWatermark();
+            // One replica alone is its own ISR: the HW moves with the append (one wakeup for both).
+            TryIncrementHighWatermark();
             _handle.RaiseDataAppended();
         }
         append.Callback.OnAppended(append.Slot, info);
