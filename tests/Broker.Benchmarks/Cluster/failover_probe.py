@@ -2,11 +2,12 @@
 """Failover time of a local cluster (benchmark helper, not a test).
 
 usage: failover_probe.py CLUSTER_SH DATA_DIR BOOTSTRAP TOPIC MGMT_URL[,MGMT_URL...] RUNS
-An idempotent acks=all producer sends a record to partition 0 every 5 ms. Each run finds the
-partition's leader (GET /cluster/partitions on a live node), kills it with `cluster.sh kill`
+Each run creates a fresh topic (1 partition, RF=3, min.insync.replicas=2) and an idempotent acks=all
+producer sending a record every 5 ms, finds the partition's leader (GET /cluster/partitions on a live
+node) once all three replicas are in sync, kills it with `cluster.sh kill`
 (SIGKILL) and measures the time from the kill until the first record produced after the kill is
-acknowledged: "leader killed until produce succeeds again". The node is then restarted and the run
-waits until the ISR is full again. Prints one JSON line per run and a summary line.
+acknowledged: "leader killed until produce succeeds again". The node is then
+restarted. Prints one JSON line per run and a summary line.
 """
 import json
 import statistics
@@ -17,17 +18,14 @@ import time
 import urllib.request
 
 from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 
 cluster_sh, data, bootstrap, topic, urls, runs = sys.argv[1:7]
 urls, runs = urls.split(","), int(runs)
-lock = threading.Lock()
-acks = []  # (produced_at, acked_at)
 
 
-def get(path, skip=None):
-    for i, url in enumerate(urls):
-        if skip is not None and i + 1 == skip:
-            continue
+def get(path):
+    for url in urls:
         try:
             with urllib.request.urlopen(url + path, timeout=2) as r:
                 return json.load(r)
@@ -36,34 +34,45 @@ def get(path, skip=None):
     return None
 
 
-def partition0():
+def partition0(name):
     body = get("/cluster/partitions")
     for t in (body or {}).get("topics", []):
-        if t["name"] == topic:
+        if t["name"] == name:
             return t["partitions"][0]
     return None
 
 
-producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True, "linger.ms": 0,
-                     "message.timeout.ms": 60000, "retry.backoff.ms": 50, "topic.metadata.refresh.interval.ms": 500})
-stop = threading.Event()
-
-
-def pump():
-    while not stop.is_set():
-        sent = time.monotonic()
-        producer.produce(topic, value=b"x", partition=0,
-                         on_delivery=lambda err, msg, sent=sent: err is None and acks.append((sent, time.monotonic())))
-        producer.poll(0.005)
-
-
-threading.Thread(target=pump, daemon=True).start()
+admin = AdminClient({"bootstrap.servers": bootstrap})
 times = []
 for run in range(1, runs + 1):
+    # A fresh topic per run: each measurement starts from three in-sync replicas.
+    name = f"{topic}-{run}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        p = partition0()
-        if p and p["leader"] >= 0 and len(p["isr"]) == len(p["replicas"]) and acks and acks[-1][1] > time.monotonic() - 1:
+        members = (get("/cluster/members") or {}).get("members", [])
+        if sum(1 for m in members if m["status"] == "up" and "broker" in m["roles"]) == len(urls):
+            break
+        time.sleep(0.2)
+    admin.create_topics([NewTopic(name, 1, 3, config={"min.insync.replicas": "2"})])[name].result(timeout=60)
+    acks = []
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True, "linger.ms": 0,
+                         "message.timeout.ms": 60000, "retry.backoff.ms": 50, "topic.metadata.refresh.interval.ms": 500})
+    stop = threading.Event()
+
+    def pump():
+        while not stop.is_set():
+            sent = time.monotonic()
+            producer.produce(name, value=b"x", partition=0,
+                             on_delivery=lambda err, msg, sent=sent: err is None and acks.append((sent, time.monotonic())))
+            producer.poll(0.005)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    p = None
+    while time.monotonic() < deadline:
+        p = partition0(name)
+        if p and p["leader"] >= 0 and len(p["isr"]) == 3 and acks and acks[-1][1] > time.monotonic() - 1:
             break
         time.sleep(0.2)
     leader = p["leader"]
@@ -74,13 +83,14 @@ for run in range(1, runs + 1):
         time.sleep(0.01)
         recovered = next((a for s, a in list(acks) if s >= killed), None)
     took = None if recovered is None else recovered - killed
-    new_leader = (partition0() or {}).get("leader")
-    print(json.dumps({"run": run, "killed": leader, "new_leader": new_leader, "failover_s": took}), flush=True)
+    print(json.dumps({"run": run, "topic": name, "killed": leader, "new_leader": (partition0(name) or {}).get("leader"),
+                      "failover_s": None if took is None else round(took, 3)}), flush=True)
     if took is not None:
         times.append(took)
+    stop.set()
+    thread.join()
+    producer.flush(10)
     subprocess.run([cluster_sh, "restart", str(leader), "--data", data], check=True, capture_output=True)
-stop.set()
-producer.flush(30)
 summary = {"runs": runs, "recovered": len(times)}
 if times:
     summary.update(median_s=round(statistics.median(times), 3), max_s=round(max(times), 3), min_s=round(min(times), 3))
