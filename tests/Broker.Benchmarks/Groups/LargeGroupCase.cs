@@ -46,15 +46,18 @@ internal static class LargeGroupCase
                 perMember.Add(Stopwatch.GetElapsedTime(m.FirstJoinAt, m.SyncedAt).TotalMilliseconds);
             }
             Check(members, report);
+            var idRequired = joined.Count(j => j is null);
             double At(long t) => Stopwatch.GetElapsedTime(start, t).TotalMilliseconds;
             var leader = members.Find(m => m.IsLeader)!;
-            report.Note($"formation timeline (ms from the first JoinGroup): member ids handed out by {members.Max(m => At(m.JoinSentAt)):F0} " +
+            if (idRequired > 0)
+            {
+                report.Note($"formation timeline (ms from the first JoinGroup): member ids handed out by {members.Max(m => At(m.JoinSentAt)):F0} " +
                 $"(second JoinGroups sent {members.Min(m => At(m.JoinSentAt)):F0}..{members.Max(m => At(m.JoinSentAt)):F0}); " +
                 $"JoinGroup answered {members.Min(m => At(m.JoinedAt)):F0}..{members.Max(m => At(m.JoinedAt)):F0} (leader {At(leader.JoinedAt):F0}); " +
                 $"leader's SyncGroup sent {At(leader.SyncSentAt):F0}; SyncGroup answered {members.Min(m => At(m.SyncedAt)):F0}..{members.Max(m => At(m.SyncedAt)):F0}");
+            }
             var bu = broker?.Since(b!.Value);
             var cu = client.Since(c);
-            var idRequired = joined.Count(j => j is null);
             if (idRequired > 0)
             {
                 report.Row($"{o.Members}-member group: first JoinGroup (MEMBER_ID_REQUIRED)", firstJoins.Count, firstJoins, formed, null, bu, cu);
