@@ -1,6 +1,6 @@
 namespace Broker.Actors.Group;
 
-/// <summary>One member of a classic group: its protocols, timeouts and the answer it is waiting for.</summary>
+/// <summary>One member of a classic group: its protocols, timeouts and the answer it is waiting for. Touched only on its shard's thread.</summary>
 public sealed class GroupMember(string memberId, string? groupInstanceId, string clientId, string clientHost)
 {
     public string MemberId { get; set; } = memberId;
@@ -68,3 +68,6 @@ public sealed record JoinResult(short ErrorCode, int GenerationId, string? Proto
     IReadOnlyList<(string MemberId, string? GroupInstanceId, ReadOnlyMemory<byte> Metadata)> Members);
 
 public sealed record SyncResult(short ErrorCode, string? ProtocolType, string? ProtocolName, ReadOnlyMemory<byte> Assignment);
+
+/// <summary>LeaveGroup's answer: a group-level error and one entry per leaving member.</summary>
+public sealed record LeaveResult(Broker.Protocol.Messages.ErrorCode Error, IReadOnlyList<(string MemberId, string? InstanceId, Broker.Protocol.Messages.ErrorCode Error)> Members);

@@ -19,7 +19,7 @@ internal sealed partial class GroupHandlers
         {
             lock (_consumerGroupsLock)
             {
-                return _consumerGroups ??= new ConsumerGroupService(node, ConsumerConfig(node), ClassicGroupInUse, () => OffsetsLog,
+                return _consumerGroups ??= new ConsumerGroupService(node, ConsumerConfig(node), ClassicGroupInUse, () => Loader,
                     node.System.LoggerFactory.CreateLogger("akkabroker.consumer-groups"));
             }
         }
@@ -36,7 +36,7 @@ internal sealed partial class GroupHandlers
     }
 
     /// <summary>A classic group with members (or rebalancing) keeps its id from the consumer protocol.</summary>
-    private bool ClassicGroupInUse(string groupId) => Coordinator.Describe(groupId).State is not ("Empty" or "Dead");
+    private bool ClassicGroupInUse(string groupId) => _offsetsLoader?.Coordinator?.ClassicGroups.IsInUse(groupId) ?? false;
 
     public async ValueTask ConsumerGroupHeartbeatAsync(RequestContext request)
     {

@@ -16,12 +16,12 @@ internal sealed class ConsumerGroupService : IDisposable
     private readonly object _lock = new();
     private readonly ConsumerGroupCoordinator _machine;
     private readonly BrokerNode _node;
-    private readonly Func<GroupOffsetsLog> _log;
+    private readonly Func<OffsetsTopicLoader> _log;
     private readonly ILogger _logger;
     private readonly Timer _ticker;
     private bool _loaded;
 
-    public ConsumerGroupService(BrokerNode node, ConsumerGroupConfig config, Func<string, bool> classicGroupInUse, Func<GroupOffsetsLog> log, ILogger logger)
+    public ConsumerGroupService(BrokerNode node, ConsumerGroupConfig config, Func<string, bool> classicGroupInUse, Func<OffsetsTopicLoader> log, ILogger logger)
     {
         _node = node;
         _log = log;

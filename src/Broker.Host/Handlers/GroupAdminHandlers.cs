@@ -4,86 +4,123 @@ using Broker.Protocol.Messages;
 
 namespace Broker.Host.Handlers;
 
-/// <summary>ListGroups, DescribeGroups and DeleteGroups (only empty groups can go).</summary>
+/// <summary>ListGroups (state and type filters), DescribeGroups and DeleteGroups (only Empty groups go).</summary>
 internal sealed partial class GroupHandlers
 {
-    public void ListGroups(RequestContext request)
+    private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(10);
+
+    public async ValueTask ListGroupsAsync(RequestContext request)
     {
         var list = request.Decode<ListGroupsRequest>();
         var response = new ListGroupsResponse();
-        var states = request.ApiVersion >= 4 ? list.StatesFilter : [];
-        var types = request.ApiVersion >= 5 ? list.TypesFilter : [];
-        var consumerGroups = ConsumerGroups.List();
-        var consumerIds = consumerGroups.Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
-        foreach (var (groupId, protocolType, state) in Coordinator.ListGroups(states))
+        // No __consumer_offsets yet means no group yet: do not create the topic just to list nothing.
+        var coordinator = node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName) is null ? null : await CoordinatorAsync().ConfigureAwait(false);
+        if (coordinator is not null)
         {
-            if (consumerIds.Contains(groupId) || (types.Count > 0 && !types.Contains("classic", StringComparer.OrdinalIgnoreCase)))
+            IReadOnlyList<string> states = request.ApiVersion >= 4 ? list.StatesFilter : [];
+            IReadOnlyList<string> types = request.ApiVersion >= 5 ? list.TypesFilter : [];
+            try
             {
-                continue; // a consumer group's committed offsets live in the classic table: list it once, as a consumer group
+                var groups = await coordinator.ListGroupsAsync(states.ToList(), types.ToList()).WaitAsync(ListTimeout).ConfigureAwait(false);
+                var consumerGroups = await TryLoadConsumerGroupsAsync().ConfigureAwait(false) ? ConsumerGroups.List() : [];
+                var consumerIds = consumerGroups.Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+                foreach (var (groupId, state) in consumerGroups)
+                {
+                    if ((states.Count == 0 || states.Contains(state, StringComparer.OrdinalIgnoreCase))
+                        && (types.Count == 0 || types.Contains("consumer", StringComparer.OrdinalIgnoreCase)))
+                    {
+                        response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = groupId, ProtocolType = "consumer", GroupState = state, GroupType = "consumer" });
+                    }
+                }
+                // A consumer group's committed offsets sit in an empty classic entry: list it once, as a consumer group.
+                foreach (var g in groups.Where(g => !consumerIds.Contains(g.GroupId)).OrderBy(g => g.GroupId, StringComparer.Ordinal))
+                {
+                    response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = g.GroupId, ProtocolType = g.ProtocolType, GroupState = g.State, GroupType = g.GroupType });
+                }
             }
-            response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = groupId, ProtocolType = protocolType, GroupState = state, GroupType = "classic" });
-        }
-        foreach (var (groupId, state) in consumerGroups)
-        {
-            if ((states.Count == 0 || states.Contains(state, StringComparer.OrdinalIgnoreCase))
-                && (types.Count == 0 || types.Contains("consumer", StringComparer.OrdinalIgnoreCase)))
+            catch (TimeoutException)
             {
-                response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = groupId, ProtocolType = "consumer", GroupState = state, GroupType = "consumer" });
+                response.ErrorCode = (short)ErrorCode.CoordinatorNotAvailable;
             }
         }
         request.Respond(response);
     }
 
-    public void DescribeGroups(RequestContext request)
+    public async ValueTask DescribeGroupsAsync(RequestContext request)
     {
         var describe = request.Decode<DescribeGroupsRequest>();
-        var response = new DescribeGroupsResponse();
-        foreach (var groupId in describe.Groups)
+        var coordinator = await CoordinatorAsync().ConfigureAwait(false);
+        var consumerGroupsLoaded = await TryLoadConsumerGroupsAsync().ConfigureAwait(false);
+        FanOut<GroupDescription>(describe.Groups.Count, (i, done) =>
         {
-            // Kafka 3.7+: DescribeGroups (v0-5) sees a consumer-protocol group as Dead, without an error.
-            var d = ConsumerGroups.IsConsumerGroup(groupId)
-                ? new GroupCoordinator.GroupDescription(ErrorCode.None, groupId, "Dead", string.Empty, string.Empty, [])
-                : Coordinator.Describe(groupId);
-            var group = new DescribeGroupsResponse.DescribedGroup
+            if (consumerGroupsLoaded && ConsumerGroups.IsConsumerGroup(describe.Groups[i]))
             {
-                ErrorCode = (short)d.Error,
-                GroupId = d.GroupId,
-                GroupState = d.State,
-                ProtocolType = d.ProtocolType,
-                ProtocolData = d.Protocol,
-            };
-            foreach (var m in d.Members)
-            {
-                group.Members.Add(new DescribeGroupsResponse.DescribedGroupMember
-                {
-                    MemberId = m.MemberId, GroupInstanceId = m.GroupInstanceId, ClientId = m.ClientId, ClientHost = m.ClientHost,
-                    MemberMetadata = m.Metadata, MemberAssignment = m.Assignment,
-                });
+                // Kafka 3.7+: DescribeGroups (v0-5) sees a consumer-protocol group as Dead, without an error.
+                done(new GroupDescription(ErrorCode.None, describe.Groups[i], "Dead", string.Empty, string.Empty, []));
+                return;
             }
-            response.Groups.Add(group);
-        }
-        request.Respond(response);
+            Send(coordinator, new DescribeGroup(describe.Groups[i], done));
+        }, results =>
+        {
+            var response = new DescribeGroupsResponse();
+            foreach (var d in results)
+            {
+                var group = new DescribeGroupsResponse.DescribedGroup
+                {
+                    ErrorCode = (short)d.Error,
+                    GroupId = d.GroupId,
+                    GroupState = d.State,
+                    ProtocolType = d.ProtocolType,
+                    ProtocolData = d.Protocol,
+                };
+                foreach (var m in d.Members)
+                {
+                    group.Members.Add(new DescribeGroupsResponse.DescribedGroupMember
+                    {
+                        MemberId = m.MemberId, GroupInstanceId = m.GroupInstanceId, ClientId = m.ClientId, ClientHost = m.ClientHost,
+                        MemberMetadata = m.Metadata, MemberAssignment = m.Assignment,
+                    });
+                }
+                response.Groups.Add(group);
+            }
+            request.Respond(response);
+        });
     }
 
     public async ValueTask DeleteGroupsAsync(RequestContext request)
     {
         var delete = request.Decode<DeleteGroupsRequest>();
-        var response = new DeleteGroupsResponse();
-        foreach (var groupId in delete.GroupsNames)
+        var coordinator = await CoordinatorAsync().ConfigureAwait(false);
+        var consumerErrors = new ErrorCode?[delete.GroupsNames.Count];
+        if (await TryLoadConsumerGroupsAsync().ConfigureAwait(false))
         {
-            var partitions = Coordinator.OffsetPartitions(groupId);
-            var consumerError = await ConsumerGroups.DeleteAsync(groupId).ConfigureAwait(false);
-            // A deleted consumer group's offsets sit in an empty classic entry: that goes too (none is fine).
-            var error = consumerError is { } e
-                ? (e == ErrorCode.None && Coordinator.DeleteGroup(groupId) is var classic && classic != ErrorCode.GroupIdNotFound ? classic : e)
-                : Coordinator.DeleteGroup(groupId);
-            if (error == ErrorCode.None && partitions.Count > 0)
+            for (var i = 0; i < consumerErrors.Length; i++)
             {
-                // Tombstones, so the deleted offsets do not come back when __consumer_offsets is replayed.
-                error = await OffsetsLog.AppendAsync(groupId, partitions.Select(p => (p.Topic, p.Partition, (CommittedOffset?)null)).ToList()).ConfigureAwait(false);
+                consumerErrors[i] = await ConsumerGroups.DeleteAsync(delete.GroupsNames[i]).ConfigureAwait(false);
             }
-            response.Results.Add(new DeleteGroupsResponse.DeletableGroupResult { GroupId = groupId, ErrorCode = (short)error });
         }
-        request.Respond(response);
+        FanOut<ErrorCode>(delete.GroupsNames.Count, (i, done) =>
+        {
+            if (consumerErrors[i] is { } consumerError)
+            {
+                if (consumerError != ErrorCode.None)
+                {
+                    done(consumerError);
+                    return;
+                }
+                // A deleted consumer group's offsets sit in an empty classic entry: that goes too (none is fine).
+                Send(coordinator, new DeleteGroup(delete.GroupsNames[i], classic => done(classic == ErrorCode.GroupIdNotFound ? ErrorCode.None : classic)));
+                return;
+            }
+            Send(coordinator, new DeleteGroup(delete.GroupsNames[i], done));
+        }, results =>
+        {
+            var response = new DeleteGroupsResponse();
+            for (var i = 0; i < results.Length; i++)
+            {
+                response.Results.Add(new DeleteGroupsResponse.DeletableGroupResult { GroupId = delete.GroupsNames[i], ErrorCode = (short)results[i] });
+            }
+            request.Respond(response);
+        });
     }
 }

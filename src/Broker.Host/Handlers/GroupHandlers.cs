@@ -1,4 +1,3 @@
-using Broker.Actors.Configs;
 using Broker.Actors.Group;
 using Broker.Host.Network;
 using Broker.Protocol.Messages;
@@ -7,34 +6,61 @@ namespace Broker.Host.Handlers;
 
 /// <summary>
 /// FindCoordinator and the classic membership APIs (JoinGroup, SyncGroup, Heartbeat, LeaveGroup).
-/// This single node coordinates every group; the answers come from <see cref="GroupCoordinator"/>.
+/// Each request becomes a message to the coordinator shard of its group (<see cref="GroupCoordinator"/>);
+/// the shard answers through a callback, so no I/O loop waits on a rebalance.
 /// </summary>
 internal sealed partial class GroupHandlers(BrokerNode node)
 {
-    public GroupCoordinator Coordinator { get; } = new(new GroupCoordinatorSettings(
-        (int)Number(node, BrokerConfigs.GroupMinSessionTimeoutMs),
-        (int)Number(node, BrokerConfigs.GroupMaxSessionTimeoutMs),
-        Number(node, BrokerConfigs.GroupInitialRebalanceDelayMs),
-        (int)Number(node, BrokerConfigs.GroupMaxSize),
-        (int)Number(node, BrokerConfigs.OffsetsTopicNumPartitions)));
+    private OffsetsTopicLoader? _offsetsLoader;
 
-    private GroupOffsetsLog? _offsetsLog;
-
-    /// <summary>__consumer_offsets: where committed offsets outlive the process.</summary>
-    public GroupOffsetsLog OffsetsLog => _offsetsLog ??= new GroupOffsetsLog(node, Coordinator, (int)Number(node, BrokerConfigs.OffsetsTopicNumPartitions))
-    {
-        OtherRecord = (key, value) => ConsumerGroups.Replay(key, value),
-    };
-
+    /// <summary>__consumer_offsets and its shards; its replay also feeds the KIP-848 groups.</summary>
     // Durations are longs, counts ints: read either without caring which.
     private static long Number(BrokerNode node, string key) =>
         Convert.ToInt64(node.Settings.Values[key], System.Globalization.CultureInfo.InvariantCulture);
 
+    private OffsetsTopicLoader Loader
+    {
+        get
+        {
+            lock (_consumerGroupsLock)
+            {
+                return _offsetsLoader ??= new OffsetsTopicLoader(node, OffsetsTopicLoader.SettingsOf(node), (key, value) => ConsumerGroups.Replay(key, value));
+            }
+        }
+    }
+
+    /// <summary>The coordinator (shards loaded, __consumer_offsets replayed), or null when it cannot come up now.</summary>
+    public ValueTask<GroupCoordinator?> CoordinatorAsync()
+    {
+        var ready = Loader.EnsureReadyAsync();
+        return ready.IsCompletedSuccessfully ? new(ready.Result) : Slow(ready);
+
+        static async ValueTask<GroupCoordinator?> Slow(Task<GroupCoordinator> ready)
+        {
+            await ((Task)ready).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return ready.IsCompletedSuccessfully ? ready.Result : null;
+        }
+    }
+
+    /// <summary>Routes a request to its shard; without a coordinator the client is told to retry.</summary>
+    private async ValueTask SendAsync(GroupRequest message)
+    {
+        var coordinator = await CoordinatorAsync().ConfigureAwait(false);
+        if (coordinator is null)
+        {
+            message.Fail(ErrorCode.CoordinatorNotAvailable);
+        }
+        else
+        {
+            coordinator.Send(message);
+        }
+    }
+
     public void FindCoordinator(RequestContext request)
     {
         var find = request.Decode<FindCoordinatorRequest>();
-        // Start creating and replaying __consumer_offsets now, so the first commit or fetch does not wait for it.
-        _ = OffsetsLog.EnsureReadyAsync().ContinueWith(t => t.Exception, TaskScheduler.Default);
+        // Start creating and replaying __consumer_offsets now, so the first group request does not wait for it.
+        _ = Loader.EnsureReadyAsync().ContinueWith(t => t.Exception, TaskScheduler.Default);
         var (host, port) = Endpoint();
         var response = new FindCoordinatorResponse();
         if (request.ApiVersion >= 4)
@@ -82,17 +108,17 @@ internal sealed partial class GroupHandlers(BrokerNode node)
         return (listener.Host, node.Port);
     }
 
-    public void JoinGroup(RequestContext request)
+    public async ValueTask JoinGroupAsync(RequestContext request)
     {
         var join = request.Decode<JoinGroupRequest>();
-        if (ConsumerGroups.IsConsumerGroup(join.GroupId))
+        if (await TryLoadConsumerGroupsAsync().ConfigureAwait(false) && ConsumerGroups.IsConsumerGroup(join.GroupId))
         {
             // Kafka: a group of the consumer protocol is not a classic group.
             request.Respond(new JoinGroupResponse { ErrorCode = (short)ErrorCode.GroupIdNotFound, MemberId = join.MemberId, GenerationId = -1, ProtocolName = request.ApiVersion >= 7 ? null : string.Empty });
             return;
         }
         var host = request.RemoteEndPoint?.ToString() ?? string.Empty;
-        Coordinator.Join(join, request.ApiVersion, request.ClientId ?? string.Empty, "/" + host, result =>
+        await SendAsync(new JoinGroup(join, request.ApiVersion, request.ClientId ?? string.Empty, "/" + host, result =>
         {
             var response = new JoinGroupResponse
             {
@@ -108,46 +134,72 @@ internal sealed partial class GroupHandlers(BrokerNode node)
                 response.Members.Add(new JoinGroupResponse.JoinGroupResponseMember { MemberId = memberId, GroupInstanceId = instanceId, Metadata = metadata });
             }
             request.Respond(response);
-        });
+        })).ConfigureAwait(false);
     }
 
-    public void SyncGroup(RequestContext request)
+    public ValueTask SyncGroupAsync(RequestContext request)
     {
         var sync = request.Decode<SyncGroupRequest>();
-        Coordinator.Sync(sync, result => request.Respond(new SyncGroupResponse
+        return SendAsync(new SyncGroup(sync, result => request.Respond(new SyncGroupResponse
         {
             ErrorCode = result.ErrorCode,
             ProtocolType = result.ProtocolType,
             ProtocolName = result.ProtocolName,
             Assignment = result.Assignment,
+        })));
+    }
+
+    public ValueTask HeartbeatAsync(RequestContext request)
+    {
+        var heartbeat = request.Decode<HeartbeatRequest>();
+        return SendAsync(new Heartbeat(heartbeat, error => request.Respond(new HeartbeatResponse { ErrorCode = (short)error })));
+    }
+
+    public ValueTask LeaveGroupAsync(RequestContext request)
+    {
+        var leave = request.Decode<LeaveGroupRequest>();
+        IReadOnlyList<(string, string?)> leaving = request.ApiVersion >= 3
+            ? leave.Members.Select(m => (m.MemberId, m.GroupInstanceId)).ToList()
+            : [(leave.MemberId, (string?)null)];
+        return SendAsync(new LeaveGroup(leave.GroupId, leaving, result =>
+        {
+            var response = new LeaveGroupResponse { ErrorCode = (short)result.Error };
+            if (request.ApiVersion >= 3)
+            {
+                foreach (var (memberId, instanceId, memberError) in result.Members)
+                {
+                    response.Members.Add(new LeaveGroupResponse.MemberResponse { MemberId = memberId, GroupInstanceId = instanceId, ErrorCode = (short)memberError });
+                }
+            }
+            else if (result.Error == ErrorCode.None && result.Members.Count == 1)
+            {
+                response.ErrorCode = (short)result.Members[0].Error;
+            }
+            request.Respond(response);
         }));
     }
 
-    public void Heartbeat(RequestContext request)
+    /// <summary>Sends one message per item and calls <paramref name="done"/> (on the last answering shard) with the answers in order.</summary>
+    private static void FanOut<T>(int count, Action<int, Action<T>> send, Action<T[]> done)
     {
-        var heartbeat = request.Decode<HeartbeatRequest>();
-        request.Respond(new HeartbeatResponse { ErrorCode = (short)Coordinator.Heartbeat(heartbeat) });
-    }
-
-    public void LeaveGroup(RequestContext request)
-    {
-        var leave = request.Decode<LeaveGroupRequest>();
-        var leaving = request.ApiVersion >= 3
-            ? leave.Members.Select(m => (m.MemberId, m.GroupInstanceId)).ToList()
-            : [(leave.MemberId, (string?)null)];
-        var (error, members) = Coordinator.Leave(leave.GroupId, leaving);
-        var response = new LeaveGroupResponse { ErrorCode = (short)error };
-        if (request.ApiVersion >= 3)
+        var results = new T[count];
+        if (count == 0)
         {
-            foreach (var (memberId, instanceId, memberError) in members)
+            done(results);
+            return;
+        }
+        var remaining = count;
+        for (var i = 0; i < count; i++)
+        {
+            var index = i;
+            send(index, result =>
             {
-                response.Members.Add(new LeaveGroupResponse.MemberResponse { MemberId = memberId, GroupInstanceId = instanceId, ErrorCode = (short)memberError });
-            }
+                results[index] = result;
+                if (Interlocked.Decrement(ref remaining) == 0)
+                {
+                    done(results);
+                }
+            });
         }
-        else if (error == ErrorCode.None && members.Count == 1)
-        {
-            response.ErrorCode = (short)members[0].Error;
-        }
-        request.Respond(response);
     }
 }

@@ -4,7 +4,7 @@ using Broker.Protocol.Messages;
 
 namespace Broker.Host.Handlers;
 
-/// <summary>OffsetCommit and OffsetFetch: offsets are held by the coordinator and persisted in __consumer_offsets first.</summary>
+/// <summary>OffsetCommit, OffsetFetch and OffsetDelete: checked here against the metadata image, kept and persisted by the group's shard.</summary>
 internal sealed partial class GroupHandlers
 {
     private const int OffsetMetadataMaxBytes = 4096;
@@ -13,14 +13,9 @@ internal sealed partial class GroupHandlers
     {
         var commit = request.Decode<OffsetCommitRequest>();
         var generation = request.ApiVersion >= 1 ? commit.GenerationIdOrMemberEpoch : -1;
-        // A consumer-protocol group checks the member epoch; any other group the classic generation.
-        var groupError = (await TryLoadConsumerGroupsAsync().ConfigureAwait(false)
-                ? ConsumerGroups.ValidateOffsetCommit(commit.GroupId, commit.MemberId, generation, request.ApiVersion)
-                : null)
-            ?? Coordinator.ValidateCommit(commit.GroupId, generation, commit.MemberId, commit.GroupInstanceId);
         var image = node.Metadata.Current;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var accepted = new List<(string, int, CommittedOffset)>();
+        var accepted = new List<OffsetToCommit>();
         var response = new OffsetCommitResponse();
         foreach (var topic in commit.Topics)
         {
@@ -28,134 +23,169 @@ internal sealed partial class GroupHandlers
             var known = image.Topic(topic.Name);
             foreach (var p in topic.Partitions)
             {
-                var error = groupError;
-                if (error == ErrorCode.None)
+                var error = ErrorCode.None;
+                if (known is null || p.PartitionIndex < 0 || p.PartitionIndex >= known.Partitions.Length)
                 {
-                    if (known is null || p.PartitionIndex < 0 || p.PartitionIndex >= known.Partitions.Length)
-                    {
-                        error = ErrorCode.UnknownTopicOrPartition;
-                    }
-                    else if (p.CommittedMetadata is { Length: > OffsetMetadataMaxBytes })
-                    {
-                        error = ErrorCode.OffsetMetadataTooLarge;
-                    }
-                    else
-                    {
-                        accepted.Add((topic.Name, p.PartitionIndex, new CommittedOffset(p.CommittedOffset, p.CommittedLeaderEpoch, p.CommittedMetadata ?? string.Empty, now)));
-                    }
+                    error = ErrorCode.UnknownTopicOrPartition;
+                }
+                else if (p.CommittedMetadata is { Length: > OffsetMetadataMaxBytes })
+                {
+                    error = ErrorCode.OffsetMetadataTooLarge;
+                }
+                else
+                {
+                    accepted.Add(new OffsetToCommit(topic.Name, p.PartitionIndex, new CommittedOffset(p.CommittedOffset, p.CommittedLeaderEpoch, p.CommittedMetadata ?? string.Empty, now)));
                 }
                 topicResponse.Partitions.Add(new OffsetCommitResponse.OffsetCommitResponsePartition { PartitionIndex = p.PartitionIndex, ErrorCode = (short)error });
             }
             response.Topics.Add(topicResponse);
         }
-        if (accepted.Count > 0)
+        // A consumer-protocol (KIP-848) group checks the member epoch itself; its offsets are then stored as a simple commit.
+        var memberError = await TryLoadConsumerGroupsAsync().ConfigureAwait(false)
+            ? ConsumerGroups.ValidateOffsetCommit(commit.GroupId, commit.MemberId, generation, request.ApiVersion)
+            : null;
+        if (memberError is { } rejected && rejected != ErrorCode.None)
         {
-            // Answer only once the records are in the log: a commit that was acknowledged survives a restart.
-            var stored = await OffsetsLog.AppendAsync(commit.GroupId, accepted.Select(a => (a.Item1, a.Item2, (CommittedOffset?)a.Item3)).ToList()).ConfigureAwait(false);
-            if (stored == ErrorCode.None)
+            foreach (var t in response.Topics)
             {
-                Coordinator.StoreOffsets(commit.GroupId, accepted);
+                foreach (var p in t.Partitions)
+                {
+                    p.ErrorCode = (short)rejected;
+                }
             }
-            else
+            request.Respond(response);
+            return;
+        }
+        await SendAsync(new CommitOffsets(commit.GroupId, generation, commit.MemberId, commit.GroupInstanceId, accepted, error =>
+        {
+            if (error != ErrorCode.None)
             {
+                // A group error (generation, member, coordinator) or a failed write: no partition was committed.
                 foreach (var t in response.Topics)
                 {
-                    foreach (var p in t.Partitions.Where(p => p.ErrorCode == 0))
+                    foreach (var p in t.Partitions)
                     {
-                        p.ErrorCode = (short)stored;
+                        p.ErrorCode = (short)error;
                     }
                 }
             }
-        }
-        request.Respond(response);
+            request.Respond(response);
+        }) { MemberValidated = memberError is not null }).ConfigureAwait(false);
     }
 
     public async ValueTask OffsetFetchAsync(RequestContext request)
     {
         var fetch = request.Decode<OffsetFetchRequest>();
-        var response = new OffsetFetchResponse();
-        try
-        {
-            await OffsetsLog.EnsureReadyAsync().ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Offsets not loaded yet: Kafka answers COORDINATOR_LOAD_IN_PROGRESS and the client retries.
-            if (request.ApiVersion >= 8)
-            {
-                foreach (var group in fetch.Groups)
-                {
-                    response.Groups.Add(new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress });
-                }
-            }
-            else
-            {
-                response.ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress;
-            }
-            request.Respond(response);
-            return;
-        }
+        var coordinator = await CoordinatorAsync().ConfigureAwait(false);
         if (request.ApiVersion >= 8)
         {
-            foreach (var group in fetch.Groups)
+            var consumerGroupsLoaded = request.ApiVersion >= 9 && await TryLoadConsumerGroupsAsync().ConfigureAwait(false);
+            FanOut<FetchOffsetsResult>(fetch.Groups.Count, (i, done) =>
             {
-                var groupResponse = new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId };
-                if (string.IsNullOrEmpty(group.GroupId))
-                {
-                    groupResponse.ErrorCode = (short)ErrorCode.InvalidGroupId;
-                    response.Groups.Add(groupResponse);
-                    continue;
-                }
-                if (request.ApiVersion >= 9 && ConsumerGroups.ValidateOffsetFetch(group.GroupId, group.MemberId, group.MemberEpoch) is { } memberError
+                var group = fetch.Groups[i];
+                if (consumerGroupsLoaded && ConsumerGroups.ValidateOffsetFetch(group.GroupId, group.MemberId, group.MemberEpoch) is { } memberError
                     && memberError != ErrorCode.None)
                 {
-                    groupResponse.ErrorCode = (short)memberError;
-                    response.Groups.Add(groupResponse);
-                    continue;
+                    done(new FetchOffsetsResult(memberError, []));
+                    return;
                 }
-                var offsets = Coordinator.FetchOffsets(group.GroupId, group.Topics?.Select(t => (t.Name, (IEnumerable<int>)t.PartitionIndexes)));
-                foreach (var byTopic in offsets.GroupBy(o => o.Topic))
-                {
-                    var t = new OffsetFetchResponse.OffsetFetchResponseTopics { Name = byTopic.Key };
-                    foreach (var (_, partition, offset) in byTopic)
-                    {
-                        t.Partitions.Add(new OffsetFetchResponse.OffsetFetchResponsePartitions
-                        {
-                            PartitionIndex = partition,
-                            CommittedOffset = offset?.Offset ?? -1,
-                            CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
-                            Metadata = offset?.Metadata ?? string.Empty,
-                        });
-                    }
-                    groupResponse.Topics.Add(t);
-                }
-                response.Groups.Add(groupResponse);
-            }
-            request.Respond(response);
-            return;
-        }
-        if (string.IsNullOrEmpty(fetch.GroupId))
-        {
-            response.ErrorCode = (short)ErrorCode.InvalidGroupId;
-            request.Respond(response);
-            return;
-        }
-        var all = Coordinator.FetchOffsets(fetch.GroupId, fetch.Topics?.Select(t => (t.Name, (IEnumerable<int>)t.PartitionIndexes)));
-        foreach (var byTopic in all.GroupBy(o => o.Topic))
-        {
-            var t = new OffsetFetchResponse.OffsetFetchResponseTopic { Name = byTopic.Key };
-            foreach (var (_, partition, offset) in byTopic)
+                Send(coordinator, new FetchOffsets(group.GroupId, group.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(), fetch.RequireStable, done));
+            }, results =>
             {
-                t.Partitions.Add(new OffsetFetchResponse.OffsetFetchResponsePartition
+                var response = new OffsetFetchResponse();
+                for (var i = 0; i < results.Length; i++)
                 {
-                    PartitionIndex = partition,
-                    CommittedOffset = offset?.Offset ?? -1,
-                    CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
-                    Metadata = offset?.Metadata ?? string.Empty,
-                });
-            }
-            response.Topics.Add(t);
+                    var groupResponse = new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = fetch.Groups[i].GroupId, ErrorCode = (short)results[i].Error };
+                    foreach (var byTopic in results[i].Offsets.GroupBy(o => o.Topic))
+                    {
+                        var t = new OffsetFetchResponse.OffsetFetchResponseTopics { Name = byTopic.Key };
+                        foreach (var (_, partition, offset) in byTopic)
+                        {
+                            t.Partitions.Add(new OffsetFetchResponse.OffsetFetchResponsePartitions
+                            {
+                                PartitionIndex = partition,
+                                CommittedOffset = offset?.Offset ?? -1,
+                                CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
+                                Metadata = offset?.Metadata ?? string.Empty,
+                            });
+                        }
+                        groupResponse.Topics.Add(t);
+                    }
+                    response.Groups.Add(groupResponse);
+                }
+                request.Respond(response);
+            });
+            return;
         }
-        request.Respond(response);
+        var topics = fetch.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList();
+        Send(coordinator, new FetchOffsets(fetch.GroupId, topics, request.ApiVersion >= 7 && fetch.RequireStable, result =>
+        {
+            var response = new OffsetFetchResponse { ErrorCode = (short)result.Error };
+            foreach (var byTopic in result.Offsets.GroupBy(o => o.Topic))
+            {
+                var t = new OffsetFetchResponse.OffsetFetchResponseTopic { Name = byTopic.Key };
+                foreach (var (_, partition, offset) in byTopic)
+                {
+                    t.Partitions.Add(new OffsetFetchResponse.OffsetFetchResponsePartition
+                    {
+                        PartitionIndex = partition,
+                        CommittedOffset = offset?.Offset ?? -1,
+                        CommittedLeaderEpoch = offset?.LeaderEpoch ?? -1,
+                        Metadata = offset?.Metadata ?? string.Empty,
+                        // v0-1 have no top-level error: the group's error goes on every partition.
+                        ErrorCode = request.ApiVersion < 2 ? (short)result.Error : (short)0,
+                    });
+                }
+                response.Topics.Add(t);
+            }
+            request.Respond(response);
+        }));
+    }
+
+    /// <summary>OffsetDelete (API 47): the shard decides per partition (GROUP_SUBSCRIBED_TO_TOPIC, NON_EMPTY_GROUP).</summary>
+    public async ValueTask OffsetDeleteAsync(RequestContext request)
+    {
+        var delete = request.Decode<OffsetDeleteRequest>();
+        var partitions = new List<(string, int)>();
+        foreach (var t in delete.Topics)
+        {
+            foreach (var p in t.Partitions)
+            {
+                partitions.Add((t.Name, p.PartitionIndex));
+            }
+        }
+        var image = node.Metadata.Current;
+        await SendAsync(new DeleteOffsets(delete.GroupId, partitions, result =>
+        {
+            var response = new OffsetDeleteResponse { ErrorCode = (short)result.Error };
+            if (result.Error == ErrorCode.None)
+            {
+                foreach (var byTopic in result.Partitions.GroupBy(p => p.Topic))
+                {
+                    var t = new OffsetDeleteResponse.OffsetDeleteResponseTopic { Name = byTopic.Key };
+                    var known = image.Topic(byTopic.Key);
+                    foreach (var (_, partition, error) in byTopic)
+                    {
+                        // Kafka answers UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist.
+                        var e = known is null || partition < 0 || partition >= known.Partitions.Length ? ErrorCode.UnknownTopicOrPartition : error;
+                        t.Partitions.Add(new OffsetDeleteResponse.OffsetDeleteResponsePartition { PartitionIndex = partition, ErrorCode = (short)e });
+                    }
+                    response.Topics.Add(t);
+                }
+            }
+            request.Respond(response);
+        })).ConfigureAwait(false);
+    }
+
+    private static void Send(GroupCoordinator? coordinator, GroupRequest message)
+    {
+        if (coordinator is null)
+        {
+            message.Fail(ErrorCode.CoordinatorNotAvailable);
+        }
+        else
+        {
+            coordinator.Send(message);
+        }
     }
 }

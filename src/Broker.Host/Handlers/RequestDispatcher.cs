@@ -90,27 +90,21 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     _groups.FindCoordinator(request);
                     return ValueTask.CompletedTask;
                 case ApiKey.JoinGroup:
-                    _groups.JoinGroup(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.JoinGroupAsync(request));
                 case ApiKey.SyncGroup:
-                    _groups.SyncGroup(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.SyncGroupAsync(request));
                 case ApiKey.Heartbeat:
-                    _groups.Heartbeat(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.HeartbeatAsync(request));
                 case ApiKey.LeaveGroup:
-                    _groups.LeaveGroup(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.LeaveGroupAsync(request));
                 case ApiKey.OffsetCommit:
                     return Guard(request, _groups.OffsetCommitAsync(request));
                 case ApiKey.OffsetFetch:
                     return Guard(request, _groups.OffsetFetchAsync(request));
                 case ApiKey.ListGroups:
-                    _groups.ListGroups(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.ListGroupsAsync(request));
                 case ApiKey.DescribeGroups:
-                    _groups.DescribeGroups(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.DescribeGroupsAsync(request));
                 case ApiKey.DeleteGroups:
                     return Guard(request, _groups.DeleteGroupsAsync(request));
                 case ApiKey.OffsetDelete:
@@ -124,6 +118,8 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return ValueTask.CompletedTask;
                 case ApiKey.AlterPartition:
                     return Guard(request, _alterPartition.HandleAsync(request));
+                case ApiKey.OffsetDelete:
+                    return Guard(request, _groups.OffsetDeleteAsync(request));
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;

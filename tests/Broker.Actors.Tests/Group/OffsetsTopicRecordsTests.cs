@@ -31,15 +31,27 @@ public sealed class OffsetsTopicRecordsTests
     }
 
     [Fact]
-    public void Replay_keeps_the_latest_value_and_a_tombstone_deletes()
+    public void Group_metadata_key_is_version_2_then_group()
     {
-        using var coordinator = new GroupCoordinator(new GroupCoordinatorSettings(6000, 1_800_000, 0, 1000, 50));
-        coordinator.LoadOffset("g", "t", 0, new CommittedOffset(1, -1, string.Empty, 0));
-        coordinator.LoadOffset("g", "t", 0, new CommittedOffset(9, -1, string.Empty, 0));
-        coordinator.LoadOffset("g", "t", 1, new CommittedOffset(3, -1, string.Empty, 0));
-        coordinator.LoadOffset("g", "t", 1, null);
-        var offsets = coordinator.FetchOffsets("g", null);
-        Assert.Equal([("t", 0, 9L)], offsets.Select(o => (o.Topic, o.Partition, o.Offset!.Value.Offset)).ToList());
-        Assert.Equal([("t", 0)], coordinator.OffsetPartitions("g"));
+        var bytes = OffsetsTopicRecords.GroupMetadataKeyBytes("g");
+        Assert.Equal(Convert.FromHexString("0002" + "0001" + "67"), bytes);
+        Assert.Equal("g", OffsetsTopicRecords.ReadGroupMetadataKey(bytes).group);
+    }
+
+    [Fact]
+    public void Group_metadata_value_is_version_3_with_static_instance_ids()
+    {
+        var value = new Broker.Protocol.Coordinator.GroupMetadataValue
+        {
+            protocolType = "consumer", generation = 2, protocol = "range", leader = "m", currentStateTimestamp = 5,
+            members = [new() { memberId = "m", groupInstanceId = "i", clientId = "c", clientHost = "/h", rebalanceTimeout = 7, sessionTimeout = 6, subscription = new byte[] { 1 }, assignment = new byte[] { 2 } }],
+        };
+        var bytes = OffsetsTopicRecords.GroupMetadataValueBytes(value);
+        Assert.Equal(Convert.FromHexString(
+            "0003" + "0008" + "636F6E73756D6572" + "00000002" + "0005" + "72616E6765" + "0001" + "6D" + "0000000000000005"
+            + "00000001" + "0001" + "6D" + "0001" + "69" + "0001" + "63" + "0002" + "2F68" + "00000007" + "00000006" + "00000001" + "01" + "00000001" + "02"), bytes);
+        var back = OffsetsTopicRecords.ReadGroupMetadataValue(bytes);
+        Assert.Equal("i", back.members.Single().groupInstanceId);
+        Assert.Equal(new byte[] { 2 }, back.members.Single().assignment.ToArray());
     }
 }
