@@ -107,6 +107,9 @@ internal sealed class BatchScanner : IDisposable
             {
                 return ScanStatus.Corrupt;
             }
+            // Ensure may have refilled the buffer (a batch across a chunk boundary): the old header span now
+            // shows other bytes, and a wrong last offset made recovery cut acknowledged batches after it.
+            header = Current(RecordBatch.HeaderSize);
         }
         var view = new RecordBatch(Current(RecordBatch.HeaderSize));
         info = new BatchInfo(
