@@ -142,33 +142,37 @@ internal sealed partial class GroupHandlers
         }));
     }
 
-    /// <summary>OffsetDelete (API 47): the shard decides per partition (GROUP_SUBSCRIBED_TO_TOPIC, NON_EMPTY_GROUP).</summary>
+    /// <summary>
+    /// OffsetDelete (API 47): partitions the cluster does not have are answered UNKNOWN_TOPIC_OR_PARTITION
+    /// before the group is asked (as Kafka's request handler); the shard decides the rest
+    /// (GROUP_SUBSCRIBED_TO_TOPIC, NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND) and writes the tombstones.
+    /// </summary>
     public async ValueTask OffsetDeleteAsync(RequestContext request)
     {
         var delete = request.Decode<OffsetDeleteRequest>();
-        var partitions = new List<(string, int)>();
+        var image = node.Metadata.Current;
+        var known = new List<(string, int)>();
+        var unknown = new List<(string Topic, int Partition)>();
         foreach (var t in delete.Topics)
         {
+            var topic = image.Topic(t.Name);
             foreach (var p in t.Partitions)
             {
-                partitions.Add((t.Name, p.PartitionIndex));
+                (topic is not null && p.PartitionIndex >= 0 && p.PartitionIndex < topic.Partitions.Length ? known : unknown).Add((t.Name, p.PartitionIndex));
             }
         }
-        var image = node.Metadata.Current;
-        await SendAsync(new DeleteOffsets(delete.GroupId, partitions, result =>
+        await SendAsync(new DeleteOffsets(delete.GroupId, known, result =>
         {
             var response = new OffsetDeleteResponse { ErrorCode = (short)result.Error };
             if (result.Error == ErrorCode.None)
             {
-                foreach (var byTopic in result.Partitions.GroupBy(p => p.Topic))
+                var all = result.Partitions.Concat(unknown.Select(u => (u.Topic, u.Partition, Error: ErrorCode.UnknownTopicOrPartition)));
+                foreach (var byTopic in all.GroupBy(p => p.Topic))
                 {
                     var t = new OffsetDeleteResponse.OffsetDeleteResponseTopic { Name = byTopic.Key };
-                    var known = image.Topic(byTopic.Key);
                     foreach (var (_, partition, error) in byTopic)
                     {
-                        // Kafka answers UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist.
-                        var e = known is null || partition < 0 || partition >= known.Partitions.Length ? ErrorCode.UnknownTopicOrPartition : error;
-                        t.Partitions.Add(new OffsetDeleteResponse.OffsetDeleteResponsePartition { PartitionIndex = partition, ErrorCode = (short)e });
+                        t.Partitions.Add(new OffsetDeleteResponse.OffsetDeleteResponsePartition { PartitionIndex = partition, ErrorCode = (short)error });
                     }
                     response.Topics.Add(t);
                 }

@@ -118,8 +118,6 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return ValueTask.CompletedTask;
                 case ApiKey.AlterPartition:
                     return Guard(request, _alterPartition.HandleAsync(request));
-                case ApiKey.OffsetDelete:
-                    return Guard(request, _groups.OffsetDeleteAsync(request));
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;
