@@ -12,10 +12,7 @@ public sealed class GroupRestartTests
 {
     private const int Partitions = 6;
 
-    // Fails today (checked): after the restart the group starts again at generation 1 and the first member to
-    // rejoin holds every partition ~2 s while the other still holds its own. Unskip once the coordinator
-    // writes and replays GroupMetadataValue.
-    [Fact(Timeout = 180_000, Skip = "classic group metadata (GroupMetadataKey/Value) is not persisted yet: issue 4, the coordinator rebuild")]
+    [Fact(Timeout = 180_000)]
     public async Task A_live_group_carries_on_across_a_broker_kill()
     {
         await using var broker = await BrokerProcess.StartAsync(new BrokerOptions
