@@ -18,6 +18,9 @@ public static partial class BrokerConfigs
     public const string ControllerListenerNames = "controller.listener.names";
     public const string ControllerQuorumElectionTimeoutMs = "controller.quorum.election.timeout.ms";
     public const string ControllerQuorumFetchTimeoutMs = "controller.quorum.fetch.timeout.ms";
+    public const string ControllerQuorumRequestTimeoutMs = "controller.quorum.request.timeout.ms";
+    public const string ControllerQuorumAppendLingerMs = "controller.quorum.append.linger.ms";
+    public const string MetadataLogMaxRecordBytesBetweenSnapshots = "metadata.log.max.record.bytes.between.snapshots";
     public const string BrokerSessionTimeoutMs = "broker.session.timeout.ms";
     public const string BrokerHeartbeatIntervalMs = "broker.heartbeat.interval.ms";
     public const string MetadataLogDir = "metadata.log.dir";
@@ -132,6 +135,9 @@ public static partial class BrokerConfigs
            .Define(ControllerListenerNames, ConfigType.List, null, null, High, "Listener names used by the controller quorum.")
            .Define(ControllerQuorumElectionTimeoutMs, ConfigType.Duration, "1000", int0, High, "Time without a leader before a controller starts an election.")
            .Define(ControllerQuorumFetchTimeoutMs, ConfigType.Duration, "2000", int0, High, "Time without a successful fetch from the leader before a voter becomes a candidate.")
+           .Define(ControllerQuorumRequestTimeoutMs, ConfigType.Duration, "2000", int1, Medium, "How long a quorum member waits for an answer before it sends a Raft request again.")
+           .Define(ControllerQuorumAppendLingerMs, ConfigType.Duration, "25", int0, Medium, "How long the quorum leader lets appends gather before it flushes them to disk (and counts them towards the high watermark).")
+           .Define(MetadataLogMaxRecordBytesBetweenSnapshots, ConfigType.Size, "20971520", atLeast1, Medium, "Committed metadata bytes after which a node writes a metadata snapshot and deletes the log behind it.")
            .Define(BrokerSessionTimeoutMs, ConfigType.Duration, "9000", int1, Medium, "A broker whose heartbeats stop for this long is fenced by the controller.")
            .Define(BrokerHeartbeatIntervalMs, ConfigType.Duration, "2000", int1, Medium, "How often a broker heartbeats to the active controller.")
            .Define(MetadataLogDir, ConfigType.String, null, null, High, "Directory of the cluster metadata log; defaults to the first of log.dirs.")

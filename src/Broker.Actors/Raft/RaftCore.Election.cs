@@ -30,7 +30,7 @@ public sealed partial class RaftCore
     {
         if (!_config.IsVoter(NodeId))
         {
-            _electionDeadlineMs = _now + RandomElectionTimeout();
+            DiscoverLeader();
             return;
         }
         if (_config.PreVote && _config.Voters.Count > 1)

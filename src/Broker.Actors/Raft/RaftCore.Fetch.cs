@@ -284,8 +284,16 @@ public sealed partial class RaftCore
     {
         if (Role != RaftRole.Follower || envelope.CorrelationId != _pendingFetchId || envelope.Source != LeaderId)
         {
-            // Not the answer to our outstanding fetch (late, duplicated, or from another epoch).
-            ObserveLeaderIfNewer(response.CurrentLeader);
+            // Not the answer to our outstanding fetch (late, duplicated, or from another epoch). An observer
+            // looking for the leader also learns the leader of its own epoch from it.
+            if (IsObserver)
+            {
+                ObserveLeader(response.CurrentLeader.LeaderId, response.CurrentLeader.LeaderEpoch);
+            }
+            else
+            {
+                ObserveLeaderIfNewer(response.CurrentLeader);
+            }
             return;
         }
         _pendingFetchId = -1;

@@ -60,8 +60,9 @@ public sealed partial class BrokerNode
     }
 
     /// <summary>The metadata quorum of this node's config: one voter (this node) is a local log.
-    /// Several voters: the Raft quorum (until it lands, the local log stands in).</summary>
-    private IMetadataQuorum CreateQuorum() => new LocalMetadataQuorum(Settings.NodeId, Settings.MetadataLogDir);
+    /// Several voters (or a broker-only observer): the Raft quorum (BrokerNode.Quorum.cs).</summary>
+    private IMetadataQuorum CreateQuorum() =>
+        UsesRaft ? CreateRaftQuorum() : new LocalMetadataQuorum(Settings.NodeId, Settings.MetadataLogDir);
 
     private void StopQuorum()
     {

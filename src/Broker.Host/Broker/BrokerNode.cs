@@ -91,7 +91,8 @@ public sealed partial class BrokerNode : IAsyncDisposable
             _management = await ManagementServer.StartAsync(this, management, _loggerFactory, cancellationToken).ConfigureAwait(false);
         }
 
-        var listener = Settings.Listeners[0];
+        var listener = PrimaryListener();
+        var dispatcher = new RequestDispatcher(this, _loggerFactory.CreateLogger<RequestDispatcher>());
         _server = await BrokerServer.StartAsync(new NetworkSettings
         {
             Host = listener.Host,
@@ -99,11 +100,12 @@ public sealed partial class BrokerNode : IAsyncDisposable
             SocketRequestMaxBytes = Settings.SocketRequestMaxBytes,
             QueuedMaxRequests = Settings.QueuedMaxRequests,
             NumIoThreads = Settings.NumIoThreads,
-        }, new RequestDispatcher(this, _loggerFactory.CreateLogger<RequestDispatcher>()),
+        }, dispatcher,
         SupportedApis.Build(),
         configureLogging: b => b.AddProvider(new ForwardingLoggerProvider(_loggerFactory)),
         cancellationToken: cancellationToken).ConfigureAwait(false);
-        await RegisterAsync(_server.Port).ConfigureAwait(false);
+        await StartOtherListenersAsync(dispatcher, listener, cancellationToken).ConfigureAwait(false);
+        await RegisterOnStartAsync(_server.Port).ConfigureAwait(false);
         _logger.LogInformation("akkabroker node {NodeId} serving Kafka on {Host}:{Port} ({Partitions} partitions, started in {Ms} ms)",
             Settings.NodeId, listener.Host, _server.Port, Replicas.Count, (int)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
     }
@@ -130,12 +132,14 @@ public sealed partial class BrokerNode : IAsyncDisposable
             await _server.DisposeAsync().ConfigureAwait(false);
             _server = null;
         }
+        await StopOtherListenersAsync().ConfigureAwait(false);
         await StopReplicationAsync().ConfigureAwait(false);
         if (System is not null)
         {
             await System.Terminate().ConfigureAwait(false);
         }
         StopQuorum();
+        await DisposeRaftTransportAsync().ConfigureAwait(false);
         Logs?.Shutdown();
         FetchPurgatory.Dispose();
         _logger.LogInformation("akkabroker node {NodeId} stopped", Settings.NodeId);

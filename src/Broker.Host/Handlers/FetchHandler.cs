@@ -19,6 +19,10 @@ internal sealed class FetchHandler(BrokerNode node)
     public void Handle(RequestContext request)
     {
         var fetch = request.Decode<FetchRequest>();
+        if (node.RaftHandlers.TryHandleFetch(request, fetch))
+        {
+            return; // KRaft replication of __cluster_metadata-0
+        }
         if (fetch.SessionId != 0 && fetch.SessionEpoch > 0)
         {
             // No incremental fetch sessions are handed out (session id 0 on every response), so an

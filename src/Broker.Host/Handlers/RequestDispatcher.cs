@@ -25,6 +25,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     private readonly GroupHandlers _groups;
     private readonly OffsetForLeaderEpochHandler _offsetForLeaderEpoch;
     private readonly AlterPartitionHandler _alterPartition;
+    private readonly RaftHandlers _raft;
     private readonly ILogger _logger;
 
     public RequestDispatcher(BrokerNode node, ILogger logger)
@@ -43,6 +44,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
         _groups = new GroupHandlers(node);
         _offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(node);
         _alterPartition = new AlterPartitionHandler(node);
+        _raft = node.RaftHandlers;
         _logger = logger;
     }
 
@@ -54,6 +56,13 @@ internal sealed class RequestDispatcher : IRequestDispatcher
             {
                 case ApiKey.Produce:
                     _produce.Handle(request);
+                    return ValueTask.CompletedTask;
+                case ApiKey.Vote:
+                case ApiKey.BeginQuorumEpoch:
+                case ApiKey.EndQuorumEpoch:
+                case ApiKey.DescribeQuorum:
+                case ApiKey.FetchSnapshot:
+                    _raft.Handle(request);
                     return ValueTask.CompletedTask;
                 case ApiKey.Fetch:
                     _fetch.Handle(request);

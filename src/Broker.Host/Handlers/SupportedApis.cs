@@ -45,7 +45,7 @@ internal static class SupportedApis
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>
-        new(Served.Concat(extra ?? []).Select(s =>
+        new(Served.Concat(RaftHandlers.Apis).Concat(extra ?? []).Select(s =>
         {
             var spec = ProtocolApiVersions.Get(s.Key);
             return new ApiVersionRange((short)s.Key, s.Min, s.Max, spec.FirstFlexibleVersion);

@@ -12,6 +12,9 @@ public sealed record RaftActorSettings(RaftConfig Config, string LogDir, IRaftTr
 
     /// <summary>Receives the member's status after every change (any thread may read the last one).</summary>
     public RaftStatusBoard Status { get; init; } = new();
+
+    /// <summary>Completes once the actor has stopped for good and closed its files (not on a restart).</summary>
+    public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>The last published <see cref="RaftStatus"/> of a member, for readers outside the actor.</summary>
@@ -94,6 +97,18 @@ public sealed partial class RaftActor : ActorBase
 
     protected override void PostStop()
     {
+        Close();
+        _settings.Stopped.TrySetResult();
+    }
+
+    protected override void PreRestart(Exception reason, object? message)
+    {
+        Log.LogError(reason, "raft {NodeId}: restarting after a failure; the log and quorum state are reloaded from disk", _settings.Config.NodeId);
+        Close();
+    }
+
+    private void Close()
+    {
         _stopping.Cancel();
         foreach (var (_, pending) in _inbound)
         {
@@ -102,6 +117,7 @@ public sealed partial class RaftActor : ActorBase
         _inbound.Clear();
         FailProposals("the quorum member stopped");
         _log?.Dispose();
+        _log = null!;
     }
 
     protected override void OnReceive(object message)
@@ -118,6 +134,10 @@ public sealed partial class RaftActor : ActorBase
                 _core.Handle(new RaftEnvelope(inbound.Source, _core.NodeId, id, inbound.Request), Now);
                 break;
             case ResponseArrived response:
+                if (Log.IsEnabled(LogLevel.Trace))
+                {
+                    Log.LogTrace("raft {NodeId}: {Id} {Response} from {Source}", _core.NodeId, response.CorrelationId, response.Response, response.Source);
+                }
                 _core.Handle(new RaftEnvelope(response.Source, _core.NodeId, response.CorrelationId, response.Response), Now);
                 break;
             case SendFailed failed:
@@ -198,6 +218,10 @@ public sealed partial class RaftActor : ActorBase
 
     private void Send(RaftEnvelope envelope)
     {
+        if (Log.IsEnabled(LogLevel.Trace))
+        {
+            Log.LogTrace("raft {NodeId}: {Id} {Request} to {Destination}", _core.NodeId, envelope.CorrelationId, envelope.Message, envelope.Destination);
+        }
         var self = Self;
         var source = envelope.Destination;
         var id = envelope.CorrelationId;
