@@ -154,7 +154,7 @@ public sealed class RaftQuorumSocketTests(ITestOutputHelper output) : IAsyncLife
         await AppendAsync(leader, names);
         await Eventually.TrueAsync(() => leader.Quorum.Status.Current!.LogStartOffset > 0, "the leader snapshots and truncates its log", Patience);
         var snapshots = Directory.GetFiles(Path.Combine(_dir, $"node-{leader.Id}", "__cluster_metadata-0"), "*.checkpoint");
-        Assert.Single(snapshots);
+        Assert.NotEmpty(snapshots); // (a newer one may be in the middle of replacing the last)
 
         // Restarted, the member's log ends below the leader's log start: it fetches the snapshot in chunks.
         _nodes[laggingId] = await RaftSocketNode.StartAsync(laggingId, ports, _dir, snapshotEveryBytes: 300);
@@ -166,7 +166,7 @@ public sealed class RaftQuorumSocketTests(ITestOutputHelper output) : IAsyncLife
         // An observer (not a voter) finds the leader through the voters and replicates without voting.
         _nodes[9] = await RaftSocketNode.StartAsync(9, ports, _dir, snapshotEveryBytes: 300);
         await AllSeeAsync([_nodes[9]!], names);
-        Assert.Equal(RaftRole.Follower, _nodes[9]!.Role);
+        await Eventually.TrueAsync(() => _nodes[9]!.Role == RaftRole.Follower, "the observer follows the leader", Patience);
         await AppendAsync(leader, ["after"]);
         await AllSeeAsync(Live, [.. names, "after"]);
     }
