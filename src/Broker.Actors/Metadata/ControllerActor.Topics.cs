@@ -12,11 +12,7 @@ internal sealed partial class ControllerActor
         var results = new List<TopicResult>();
         records = [];
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var liveBrokers = image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.NodeId).Order().ToArray();
-        if (liveBrokers.Length == 0)
-        {
-            liveBrokers = [_settings.NodeId];
-        }
+        var brokerCount = ReplicaPlacer.For(image, _settings.NodeId).BrokerCount;
         foreach (var topic in command.Topics)
         {
             if (!seen.Add(topic.Name))
@@ -58,10 +54,10 @@ internal sealed partial class ControllerActor
                 results.Add(Error(topic.Name, ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0."));
                 continue;
             }
-            if (rf > liveBrokers.Length)
+            if (rf > brokerCount)
             {
                 results.Add(Error(topic.Name, ErrorCode.InvalidReplicationFactor,
-                    $"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {liveBrokers.Length} broker(s) are registered."));
+                    $"Unable to replicate the partition {rf} time(s): The target replication factor of {rf} cannot be reached because only {brokerCount} broker(s) are registered."));
                 continue;
             }
             try
@@ -87,11 +83,10 @@ internal sealed partial class ControllerActor
                     records.Add(new ConfigRecord { ResourceType = (sbyte)ConfigResourceType.Topic, ResourceName = topic.Name, Name = key, Value = value });
                 }
             }
-            var start = Random.Shared.Next(liveBrokers.Length);
+            var placer = ReplicaPlacer.For(image, _settings.NodeId);
             for (var p = 0; p < partitions; p++)
             {
-                var replicas = topic.Assignments?.GetValueOrDefault(p)?.ToList()
-                    ?? Enumerable.Range(0, rf).Select(r => liveBrokers[(start + p + r) % liveBrokers.Length]).ToList();
+                var replicas = topic.Assignments?.GetValueOrDefault(p)?.ToList() ?? placer.Place(p, rf);
                 records.Add(new PartitionRecord
                 {
                     PartitionId = p, TopicId = id, Replicas = replicas, Isr = [.. replicas],
@@ -131,7 +126,7 @@ internal sealed partial class ControllerActor
         var image = Image;
         var results = new List<TopicResult>();
         records = [];
-        var liveBrokers = image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.NodeId).Order().ToArray();
+        var placer = ReplicaPlacer.For(image, _settings.NodeId);
         foreach (var request in command.Requests)
         {
             var topic = image.Topic(request.Topic);
@@ -152,6 +147,11 @@ internal sealed partial class ControllerActor
                 continue;
             }
             var rf = topic.Partitions[0].Replicas.Length;
+            if (request.Assignments is null && rf > placer.BrokerCount)
+            {
+                results.Add(Error(request.Topic, ErrorCode.InvalidReplicationFactor, $"The replication factor {rf} is larger than the {placer.BrokerCount} usable broker(s)."));
+                continue;
+            }
             if (request.Assignments is { } a && a.Count != request.Count - current)
             {
                 results.Add(Error(request.Topic, ErrorCode.InvalidReplicaAssignment, $"Increasing the number of partitions by {request.Count - current} but {a.Count} assignments provided."));
@@ -164,8 +164,7 @@ internal sealed partial class ControllerActor
             }
             for (var p = current; p < request.Count; p++)
             {
-                var replicas = request.Assignments?[p - current].ToList()
-                    ?? Enumerable.Range(0, rf).Select(r => liveBrokers[(p + r) % liveBrokers.Length]).ToList();
+                var replicas = request.Assignments?[p - current].ToList() ?? placer.Place(p, rf);
                 records.Add(new PartitionRecord
                 {
                     PartitionId = p, TopicId = topic.Id, Replicas = replicas, Isr = [.. replicas],

@@ -19,6 +19,13 @@ internal sealed partial class ControllerActor : ActorBase
     /// <summary>Marks the messages that go through the one-at-a-time command path.</summary>
     internal interface ICommand;
 
+    /// <summary>A command that names its own handler (a method of this actor in the command's partial file),
+    /// so a new command needs no edit of the dispatch here: <c>ControllerResult Handle(ControllerActor c) => c.HandleX(this)</c>.</summary>
+    internal interface IHandledCommand : ICommand
+    {
+        ControllerResult Handle(ControllerActor controller);
+    }
+
     internal sealed record CreateTopics(IReadOnlyList<NewTopic> Topics, bool ValidateOnly) : ICommand;
     internal sealed record DeleteTopics(IReadOnlyList<TopicRef> Topics) : ICommand;
     internal sealed record CreatePartitions(IReadOnlyList<NewPartitions> Requests, bool ValidateOnly) : ICommand;
@@ -184,6 +191,7 @@ internal sealed partial class ControllerActor : ActorBase
 
     private ControllerResult Handle(ICommand command) => command switch
     {
+        IHandledCommand h => h.Handle(this),
         CreateTopics m => ControllerResult.Of(HandleCreateTopics(m, out var records), records),
         DeleteTopics m => ControllerResult.Of(HandleDeleteTopics(m, out var records), records),
         CreatePartitions m => ControllerResult.Of(HandleCreatePartitions(m, out var records), records),

@@ -10,7 +10,8 @@ public static class MetaProperties
 {
     public const string FileName = "meta.properties";
 
-    public static string EnsureClusterId(string metadataLogDir, IReadOnlyList<string> logDirs, int nodeId)
+    /// <summary>The cluster id recorded in the dirs; when none is, <paramref name="newClusterId"/> (or a random one) is recorded.</summary>
+    public static string EnsureClusterId(string metadataLogDir, IReadOnlyList<string> logDirs, int nodeId, string? newClusterId = null)
     {
         var dirs = logDirs.Append(metadataLogDir).Distinct().ToList();
         string? clusterId = null;
@@ -34,7 +35,7 @@ public static class MetaProperties
                 clusterId = id;
             }
         }
-        clusterId ??= NewClusterId();
+        clusterId ??= newClusterId ?? NewClusterId();
         foreach (var dir in dirs)
         {
             Directory.CreateDirectory(dir);
@@ -45,6 +46,18 @@ public static class MetaProperties
             }
         }
         return clusterId;
+    }
+
+    /// <summary>
+    /// The id every node of a cluster derives from the same <c>controller.quorum.voters</c> (there is no
+    /// format step that hands one id to all nodes, as <c>kafka-storage format</c> does): 16 bytes of
+    /// SHA-256 over the sorted voters, in Kafka's form.
+    /// </summary>
+    public static string ClusterIdFromVoters(IEnumerable<string> voters)
+    {
+        var text = "akkabroker-cluster:" + string.Join(',', voters.Order(StringComparer.Ordinal));
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
+        return Convert.ToBase64String(hash, 0, 16).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
     /// <summary>A random UUID in Kafka's url-safe base64 form (22 characters).</summary>

@@ -98,16 +98,19 @@ public sealed class MetadataPublisher : IMetadataListener
     }
 
     /// <summary>Completes once the image covers <paramref name="offset"/> (or the timeout passes: false).</summary>
-    public async Task<bool> WaitForOffsetAsync(long offset, TimeSpan timeout)
+    public Task<bool> WaitForOffsetAsync(long offset, TimeSpan timeout) => WaitForAsync(image => image.Offset >= offset, timeout);
+
+    /// <summary>Completes with true once an image satisfies <paramref name="condition"/>, false after the timeout.</summary>
+    public async Task<bool> WaitForAsync(Func<MetadataImage, bool> condition, TimeSpan timeout)
     {
-        if (Current.Offset >= offset)
+        if (condition(Current))
         {
             return true;
         }
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnImage(MetadataImage image)
         {
-            if (image.Offset >= offset)
+            if (condition(image))
             {
                 reached.TrySetResult();
             }
@@ -115,7 +118,7 @@ public sealed class MetadataPublisher : IMetadataListener
         ImagePublished += OnImage;
         try
         {
-            if (Current.Offset >= offset)
+            if (condition(Current))
             {
                 return true;
             }
@@ -124,7 +127,7 @@ public sealed class MetadataPublisher : IMetadataListener
         }
         catch (TimeoutException)
         {
-            return Current.Offset >= offset;
+            return condition(Current);
         }
         finally
         {

@@ -65,9 +65,14 @@ public sealed class QuorumController : IMetadataController
     public Task<ProducerIdBlock> AllocateProducerIdsAsync(int brokerId, long brokerEpoch) =>
         Ask<ProducerIdBlock>(new ControllerActor.AllocateProducerIds(brokerId, brokerEpoch));
 
-    /// <summary>Registers (or re-registers) a broker, unfenced.</summary>
-    public Task<bool> RegisterBrokerAsync(int nodeId, string host, int port, string? rack) =>
-        Ask<bool>(new ControllerActor.RegisterBroker(nodeId, host, port, rack));
+    /// <summary>BrokerRegistration (62): registers a broker incarnation, fenced; the reply carries its broker epoch.</summary>
+    public Task<RegistrationReply> RegisterBrokerAsync(int brokerId, string clusterId, Guid incarnationId,
+        IReadOnlyList<BrokerEndpointImage> listeners, string? rack, long previousBrokerEpoch = -1) =>
+        Ask<RegistrationReply>(new ControllerActor.RegisterBroker(brokerId, clusterId, incarnationId, listeners, rack, previousBrokerEpoch));
+
+    /// <summary>BrokerHeartbeat (63): keeps the session, unfences once caught up, runs a controlled shutdown.</summary>
+    public Task<HeartbeatReply> HeartbeatAsync(int brokerId, long brokerEpoch, long currentMetadataOffset, bool wantFence, bool wantShutDown) =>
+        Ask<HeartbeatReply>(new ControllerActor.BrokerHeartbeat(brokerId, brokerEpoch, currentMetadataOffset, wantFence, wantShutDown));
 
     /// <summary>AlterPartition (56): a partition leader's ISR change, checked against the leader and partition epochs.</summary>
     public Task<Partition.AlterPartitionOutcome> AlterPartitionAsync(Partition.AlterPartitionProposal proposal) =>
@@ -87,4 +92,8 @@ public sealed record ControllerSettings(
     int NodeId,
     int DefaultNumPartitions,
     short DefaultReplicationFactor,
-    ConfigValues BrokerValues);
+    ConfigValues BrokerValues)
+{
+    /// <summary>broker.session.timeout.ms: a broker without a heartbeat for this long is fenced.</summary>
+    public long SessionTimeoutMs { get; init; } = 9000;
+}

@@ -1,4 +1,5 @@
 using Broker.Actors.Metadata;
+using Broker.Host.Cluster;
 using Broker.Host.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -7,6 +8,7 @@ namespace Broker.Host;
 public sealed partial class BrokerNode
 {
     private IMetadataQuorum? _injectedQuorum;
+    private Func<int, (string Host, int Port)?>? _controllerEndpoints;
 
     /// <summary>This node's follower of the metadata log: every image it serves comes from here.</summary>
     public MetadataPublisher MetadataPublisher { get; private set; } = null!;
@@ -17,11 +19,19 @@ public sealed partial class BrokerNode
     /// <summary>The controller role of this node (null when process.roles has no controller).</summary>
     public QuorumController? LocalController { get; private set; }
 
+    /// <summary>The way to the active controller (in-process or over the wire).</summary>
+    public ControllerChannel ControllerChannel { get; private set; } = null!;
+
+    /// <summary>This broker's registration and heartbeats.</summary>
+    public BrokerLifecycleManager? Lifecycle { get; private set; }
+
     /// <summary>Starts a node over a quorum made by the caller (tests: several in-process nodes over one
-    /// shared log); the node disposes it when it stops.</summary>
-    public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, IMetadataQuorum quorum, CancellationToken cancellationToken = default)
+    /// shared log); the node disposes it when it stops. <paramref name="controllerEndpoints"/> says where each
+    /// node's controller listens (default: <c>controller.quorum.voters</c>).</summary>
+    public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, IMetadataQuorum quorum,
+        Func<int, (string Host, int Port)?>? controllerEndpoints = null, CancellationToken cancellationToken = default)
     {
-        var node = new BrokerNode(settings, loggerFactory, sharedController: null) { _injectedQuorum = quorum };
+        var node = new BrokerNode(settings, loggerFactory) { _injectedQuorum = quorum, _controllerEndpoints = controllerEndpoints };
         try
         {
             await node.StartCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -37,11 +47,9 @@ public sealed partial class BrokerNode
     private Task<IMetadataController> StartControllerAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (_sharedController is not null)
-        {
-            return Task.FromResult(_sharedController);
-        }
-        var clusterId = MetaProperties.EnsureClusterId(Settings.MetadataLogDir, Settings.LogDirs, Settings.NodeId);
+        // A single voter keeps a random id; the nodes of a cluster agree on one derived from their voters.
+        var clusterId = MetaProperties.EnsureClusterId(Settings.MetadataLogDir, Settings.LogDirs, Settings.NodeId,
+            Settings.ControllerQuorumVoters.Count > 1 ? MetaProperties.ClusterIdFromVoters(Settings.ControllerQuorumVoters.Select(v => v.ToString())) : null);
         MetadataPublisher = new MetadataPublisher(clusterId);
         Quorum = _injectedQuorum ?? CreateQuorum();
         Quorum.Start(MetadataPublisher);
@@ -53,32 +61,75 @@ public sealed partial class BrokerNode
                 Settings.NodeId,
                 Settings.NumPartitions,
                 Settings.DefaultReplicationFactor,
-                Settings.Values), Quorum, MetadataPublisher);
+                Settings.Values)
+            {
+                SessionTimeoutMs = Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.BrokerSessionTimeoutMs),
+            }, Quorum, MetadataPublisher);
         }
-        IMetadataController controller = LocalController ?? throw new NotSupportedException("a broker-only node needs the controller forwarding");
+        ControllerChannel = new ControllerChannel(Quorum, LocalController, _controllerEndpoints ?? VoterEndpoint);
+        IMetadataController controller = new ForwardingController(ControllerChannel, MetadataPublisher, Settings.NodeId, () => Lifecycle?.BrokerEpoch ?? -1);
         return Task.FromResult(controller);
     }
+
+    private (string Host, int Port)? VoterEndpoint(int nodeId) =>
+        Settings.ControllerQuorumVoters.FirstOrDefault(v => v.NodeId == nodeId) is { } voter ? (voter.Host, voter.Port) : null;
 
     /// <summary>The metadata quorum of this node's config: one voter (this node) is a local log.
     /// Several voters (or a broker-only observer): the Raft quorum (BrokerNode.Quorum.cs).</summary>
     private IMetadataQuorum CreateQuorum() =>
         UsesRaft ? CreateRaftQuorum() : new LocalMetadataQuorum(Settings.NodeId, Settings.MetadataLogDir);
 
-    private void StopQuorum()
+    /// <summary>A single node (the only voter) waits until it is registered and unfenced, so it serves at
+    /// once; a cluster node registers in the background (its quorum may not have a leader yet).</summary>
+    private async Task RegisterAsync(int boundPort)
     {
-        if (_sharedController is null)
+        var listeners = Settings.AdvertisedListeners
+            .Select(l => new BrokerEndpointImage(l.ListenerName,
+                l.Host is "0.0.0.0" or "" or "::" ? "127.0.0.1" : l.Host,
+                l.Port == 0 ? ListenerPort(l.ListenerName) is > 0 and var p ? p : boundPort : l.Port,
+                0))
+            .ToList();
+        Lifecycle = new BrokerLifecycleManager(ControllerChannel, MetadataPublisher, Settings.NodeId, Settings.BrokerRack,
+            TimeSpan.FromMilliseconds(Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.BrokerHeartbeatIntervalMs)),
+            _loggerFactory.CreateLogger<BrokerLifecycleManager>());
+        Lifecycle.Start(listeners);
+        if (_injectedQuorum is null && Settings.ControllerQuorumVoters.Count == 1 && Settings.IsController)
         {
-            Quorum?.Dispose();
+            try
+            {
+                await Lifecycle.Unfenced.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _logger.LogWarning("node {NodeId} is not unfenced after 30 s", Settings.NodeId);
+            }
         }
     }
 
-    /// <summary>Registers this broker with the controller under its advertised address.</summary>
-    private async Task RegisterAsync(int boundPort)
+    /// <summary>Tests: stop as a crash would, without a controlled shutdown.</summary>
+    internal bool SkipControlledShutdown { get; set; }
+
+    /// <summary>Controlled shutdown (when another broker can take over), then stop heartbeating.</summary>
+    private async Task LeaveClusterAsync()
     {
-        var advertised = Settings.AdvertisedListeners.Count > 0 ? Settings.AdvertisedListeners[0] : Settings.Listeners[0];
-        var host = advertised.Host is "0.0.0.0" or "" or "::" ? "127.0.0.1" : advertised.Host;
-        var port = advertised.Port == 0 ? boundPort : advertised.Port;
-        var controller = _sharedController as QuorumController ?? LocalController!;
-        await controller.RegisterBrokerAsync(Settings.NodeId, host, port, Settings.BrokerRack).ConfigureAwait(false);
+        if (Lifecycle is not null)
+        {
+            var image = MetadataPublisher.Current;
+            if (!SkipControlledShutdown && image.Brokers.Values.Any(b => b.NodeId != Settings.NodeId && !b.Fenced))
+            {
+                await Lifecycle.ControlledShutdownAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            await Lifecycle.DisposeAsync().ConfigureAwait(false);
+            Lifecycle = null;
+        }
+    }
+
+    private async Task StopQuorumAsync()
+    {
+        if (ControllerChannel is not null)
+        {
+            await ControllerChannel.DisposeAsync().ConfigureAwait(false);
+        }
+        Quorum?.Dispose();
     }
 }

@@ -127,44 +127,7 @@ public sealed partial class BrokerNode
         }
     }
 
-    /// <summary>
-    /// Registers with the controller. Over Raft only the active controller can take the registration and
-    /// it is elected after startup, so the registration is retried in the background until it goes through
-    /// (the broker lifecycle manager replaces this with BrokerRegistration to the active controller).
-    /// </summary>
-    private async Task RegisterOnStartAsync(int boundPort)
-    {
-        if (!UsesRaft)
-        {
-            await RegisterAsync(boundPort).ConfigureAwait(false);
-            return;
-        }
-        _ = Task.Run(async () =>
-        {
-            while (!_stopping.IsCancellationRequested)
-            {
-                try
-                {
-                    await RegisterAsync(boundPort).ConfigureAwait(false);
-                    return;
-                }
-                catch (Exception ex) when (ex is NotControllerException or TimeoutException)
-                {
-                    try
-                    {
-                        await Task.Delay(500, _stopping.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-                }
-                catch (Exception ex)
-                {
-                    _logger.LogWarning(ex, "node {NodeId}: broker registration failed", Settings.NodeId);
-                    return;
-                }
-            }
-        });
-    }
+    /// <summary>Registers through the broker lifecycle manager (BrokerRegistration to the active controller,
+    /// retried by the manager until one is elected); a single node waits until it is unfenced.</summary>
+    private Task RegisterOnStartAsync(int boundPort) => RegisterAsync(boundPort);
 }

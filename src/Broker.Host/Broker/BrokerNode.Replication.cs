@@ -11,7 +11,6 @@ namespace Broker.Host;
 public sealed partial class BrokerNode
 {
     private NodeConnectionPool? _replicationPool;
-    private NodeConnectionPool? _controllerPool;
 
     /// <summary>Where acks=all produces wait for the ISR.</summary>
     internal ProducePurgatory ProducePurgatory { get; } = new();
@@ -22,11 +21,10 @@ public sealed partial class BrokerNode
     private ReplicaContext CreateReplicaContext()
     {
         _replicationPool = new NodeConnectionPool("replica-fetcher-" + Settings.NodeId);
-        _controllerPool = new NodeConnectionPool("alter-partition-" + Settings.NodeId);
         return new ReplicaContext(
             Settings.NodeId,
             Settings.Values.GetLong(BrokerConfigs.ReplicaLagTimeMaxMs),
-            new ControllerAlterPartitionSender(() => Controller, () => Quorum?.Leader ?? QuorumLeader.Unknown, Settings.ControllerQuorumVoters, _controllerPool),
+            new ControllerAlterPartitionSender(() => ControllerChannel, () => Lifecycle?.BrokerEpoch ?? -1),
             TimeProvider.System);
     }
 
@@ -54,10 +52,6 @@ public sealed partial class BrokerNode
         if (_replicationPool is not null)
         {
             await _replicationPool.DisposeAsync().ConfigureAwait(false);
-        }
-        if (_controllerPool is not null)
-        {
-            await _controllerPool.DisposeAsync().ConfigureAwait(false);
         }
         ProducePurgatory.Dispose();
     }

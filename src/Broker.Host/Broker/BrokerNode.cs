@@ -23,12 +23,9 @@ public sealed partial class BrokerNode : IAsyncDisposable
     private BrokerServer? _server;
     private ManagementServer? _management;
 
-    private readonly IMetadataController? _sharedController;
-
-    private BrokerNode(BrokerSettings settings, ILoggerFactory loggerFactory, IMetadataController? sharedController)
+    private BrokerNode(BrokerSettings settings, ILoggerFactory loggerFactory)
     {
         Settings = settings;
-        _sharedController = sharedController;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("akkabroker");
     }
@@ -49,14 +46,9 @@ public sealed partial class BrokerNode : IAsyncDisposable
     /// <summary>The bound management HTTP port, or -1 when management.http.listener is unset.</summary>
     public int ManagementPort => _management?.Port ?? -1;
 
-    public static Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default) =>
-        StartAsync(settings, loggerFactory, sharedController: null, cancellationToken);
-
-    /// <summary>Starts a node; with <paramref name="sharedController"/> (tests: several in-process nodes) it uses
-    /// that controller instead of starting its own, and does not dispose it.</summary>
-    public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, IMetadataController? sharedController, CancellationToken cancellationToken = default)
+    public static async Task<BrokerNode> StartAsync(BrokerSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
     {
-        var node = new BrokerNode(settings, loggerFactory, sharedController);
+        var node = new BrokerNode(settings, loggerFactory);
         try
         {
             await node.StartCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -122,6 +114,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
         {
             Controller.ImagePublished -= Replicas.Apply;
         }
+        await LeaveClusterAsync().ConfigureAwait(false);
         if (_management is not null)
         {
             await _management.DisposeAsync().ConfigureAwait(false);
@@ -138,7 +131,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
         {
             await System.Terminate().ConfigureAwait(false);
         }
-        StopQuorum();
+        await StopQuorumAsync().ConfigureAwait(false);
         await DisposeRaftTransportAsync().ConfigureAwait(false);
         Logs?.Shutdown();
         FetchPurgatory.Dispose();

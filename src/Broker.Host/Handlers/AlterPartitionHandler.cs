@@ -17,7 +17,7 @@ internal sealed class AlterPartitionHandler(BrokerNode node)
     {
         var body = request.Decode<AlterPartitionRequest>();
         var version = request.ApiVersion;
-        if (node.Controller is not QuorumController controller || (!controller.IsActive && node.Settings.ControllerQuorumVoters.Count > 1))
+        if (node.LocalController is not { IsActive: true } controller)
         {
             request.Respond(new AlterPartitionResponse { ErrorCode = (short)ErrorCode.NotController });
             return;

@@ -11,6 +11,19 @@ internal sealed class InitProducerIdHandler(BrokerNode node)
 {
     public async ValueTask HandleAsync(RequestContext request)
     {
+        try
+        {
+            await HandleCoreAsync(request).ConfigureAwait(false);
+        }
+        catch (Broker.Actors.Metadata.NotControllerException)
+        {
+            // No controller to reserve a producer id block: retriable, as Kafka's RPCProducerIdManager answers.
+            request.Respond(new InitProducerIdResponse { ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress, ProducerId = -1, ProducerEpoch = -1 });
+        }
+    }
+
+    private async ValueTask HandleCoreAsync(RequestContext request)
+    {
         var init = request.Decode<InitProducerIdRequest>();
         var response = new InitProducerIdResponse();
         if (!string.IsNullOrEmpty(init.TransactionalId))

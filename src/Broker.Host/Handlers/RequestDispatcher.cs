@@ -26,6 +26,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     private readonly OffsetForLeaderEpochHandler _offsetForLeaderEpoch;
     private readonly AlterPartitionHandler _alterPartition;
     private readonly RaftHandlers _raft;
+    private readonly ControllerApiHandlers _controllerApis;
     private readonly ILogger _logger;
 
     public RequestDispatcher(BrokerNode node, ILogger logger)
@@ -45,6 +46,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
         _offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(node);
         _alterPartition = new AlterPartitionHandler(node);
         _raft = node.RaftHandlers;
+        _controllerApis = new ControllerApiHandlers(node);
         _logger = logger;
     }
 
@@ -52,8 +54,15 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     {
         try
         {
+            Cluster.ForwardedRequest.Mark(request.ClientId);
             switch ((ApiKey)request.ApiKey)
             {
+                case ApiKey.BrokerRegistration:
+                    return Guard(request, _controllerApis.BrokerRegistrationAsync(request));
+                case ApiKey.BrokerHeartbeat:
+                    return Guard(request, _controllerApis.BrokerHeartbeatAsync(request));
+                case ApiKey.AllocateProducerIds:
+                    return Guard(request, _controllerApis.AllocateProducerIdsAsync(request));
                 case ApiKey.Produce:
                     _produce.Handle(request);
                     return ValueTask.CompletedTask;

@@ -42,6 +42,9 @@ internal static class SupportedApis
         (ApiKey.ConsumerGroupDescribe, 0, 0),
         (ApiKey.OffsetForLeaderEpoch, 0, 4), // leader epoch cache; consumers' truncation detection (KIP-320)
         (ApiKey.AlterPartition, 0, 3),       // ISR changes from partition leaders to the controller
+        (ApiKey.BrokerRegistration, 0, 4),
+        (ApiKey.BrokerHeartbeat, 0, 1),
+        (ApiKey.AllocateProducerIds, 0, 0),
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>

@@ -1,20 +1,24 @@
+using Broker.Actors.Metadata;
 using Broker.Host.Configuration;
 using Broker.Host.Tests.Handlers;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Broker.Host.Tests.Cluster;
 
 /// <summary>
-/// N broker nodes in this process, each with its own listener, log dirs and actor system, sharing the
-/// first node's controller (until the Raft quorum replaces it). Node ids are 1..N.
+/// N broker nodes in this process (ids 1..N), each with its own listener, log dirs, actor system and
+/// controller, all following one <see cref="SharedMetadataQuorum"/> (until the Raft quorum replaces it).
+/// Node 1 is elected first; <see cref="ElectController"/> moves the active controller. Brokers register
+/// and heartbeat through their lifecycle managers (over the wire to another node's controller), and
+/// <see cref="StartAsync"/> returns once every broker is registered and unfenced.
 /// </summary>
 internal sealed class InProcessCluster : IAsyncDisposable
 {
     private readonly List<BrokerNode?> _nodes;
-
     private readonly IReadOnlyDictionary<string, string?>? _extra;
 
-    private InProcessCluster(string dir, List<BrokerNode?> nodes, IReadOnlyDictionary<string, string?>? extra = null)
+    private InProcessCluster(string dir, List<BrokerNode?> nodes, IReadOnlyDictionary<string, string?>? extra)
     {
         Dir = dir;
         _nodes = nodes;
@@ -23,9 +27,20 @@ internal sealed class InProcessCluster : IAsyncDisposable
 
     public string Dir { get; }
 
+    /// <summary>AKKABROKER_TEST_LOG=1 prints the nodes' logs (debugging a cluster test).</summary>
+    private static readonly Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory =
+        Environment.GetEnvironmentVariable("AKKABROKER_TEST_LOG") == "1"
+            ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
+            : NullLoggerFactory.Instance;
+
+    public SharedMetadataQuorum Quorum { get; } = new();
+
     public IReadOnlyList<BrokerNode?> Nodes => _nodes;
 
     public BrokerNode Node(int nodeId) => _nodes[nodeId - 1] ?? throw new InvalidOperationException($"node {nodeId} is stopped");
+
+    /// <summary>The image as the first running node sees it.</summary>
+    public MetadataImage Image => _nodes.First(n => n is not null)!.MetadataPublisher.Current;
 
     public static async Task<InProcessCluster> StartAsync(int count, IReadOnlyDictionary<string, string?>? extra = null)
     {
@@ -34,11 +49,14 @@ internal sealed class InProcessCluster : IAsyncDisposable
         var cluster = new InProcessCluster(dir, nodes, extra);
         try
         {
+            cluster.Quorum.Elect(1);
+            nodes.AddRange(Enumerable.Repeat<BrokerNode?>(null, count));
             for (var id = 1; id <= count; id++)
             {
-                var settings = BrokerSettings.FromValues(Values(dir, id, extra));
-                nodes.Add(await BrokerNode.StartAsync(settings, NullLoggerFactory.Instance, nodes.Count == 0 ? null : nodes[0]!.Controller));
+                await cluster.StartNodeAsync(id);
             }
+            await cluster.WaitForImageAsync(image => Enumerable.Range(1, count).All(id => image.Brokers.TryGetValue(id, out var b) && !b.Fenced),
+                "every broker registered and unfenced");
             return cluster;
         }
         catch
@@ -48,16 +66,62 @@ internal sealed class InProcessCluster : IAsyncDisposable
         }
     }
 
-    private static Dictionary<string, string?> Values(string dir, int id, IReadOnlyDictionary<string, string?>? extra)
+    /// <summary>Starts (or restarts, on its old log dirs) node <paramref name="nodeId"/>.</summary>
+    public async Task<BrokerNode> StartNodeAsync(int nodeId)
     {
+        var settings = BrokerSettings.FromValues(Values(Dir, nodeId, _nodes.Count, _extra));
+        var node = await BrokerNode.StartAsync(settings, LoggerFactory, Quorum.Join(nodeId), ControllerEndpoint);
+        _nodes[nodeId - 1] = node;
+        return node;
+    }
+
+    /// <summary>Starts a stopped node again on its data dirs (a new listener port, a new incarnation).</summary>
+    public Task<BrokerNode> RestartNodeAsync(int nodeId) =>
+        _nodes[nodeId - 1] is null ? StartNodeAsync(nodeId) : throw new InvalidOperationException($"node {nodeId} is running");
+
+    /// <summary>Stops a node abruptly (no controlled shutdown): the controller fences it after the session timeout.</summary>
+    public Task StopNodeAsync(int nodeId) => CrashNodeAsync(nodeId);
+
+    /// <summary>Stops a node with a controlled shutdown (it asks the controller to move its leaderships first).</summary>
+    public async Task ShutdownNodeAsync(int nodeId)
+    {
+        var node = Node(nodeId);
+        _nodes[nodeId - 1] = null;
+        await node.DisposeAsync();
+    }
+
+    /// <summary>Silences a node as a crash would: it stops heartbeating at once (no controlled shutdown),
+    /// leaves the quorum and closes its listener.</summary>
+    public async Task CrashNodeAsync(int nodeId)
+    {
+        var node = Node(nodeId);
+        _nodes[nodeId - 1] = null;
+        node.SkipControlledShutdown = true;
+        await node.DisposeAsync();
+    }
+
+    /// <summary>Makes <paramref name="nodeId"/> the active controller (a new quorum epoch).</summary>
+    public QuorumLeader ElectController(int nodeId) => Quorum.Elect(nodeId);
+
+    public Task WaitForImageAsync(Func<MetadataImage, bool> condition, string what, TimeSpan? timeout = null) =>
+        Eventually.TrueAsync(() => _nodes.Where(n => n is not null).All(n => condition(n!.MetadataPublisher.Current)), what, timeout ?? TimeSpan.FromSeconds(60));
+
+    private (string Host, int Port)? ControllerEndpoint(int nodeId) =>
+        nodeId >= 1 && nodeId <= _nodes.Count && _nodes[nodeId - 1] is { Port: > 0 } node ? ("127.0.0.1", node.Port) : null;
+
+    private static Dictionary<string, string?> Values(string dir, int id, int count, IReadOnlyDictionary<string, string?>? extra)
+    {
+        var voters = string.Join(',', Enumerable.Range(1, count).Select(v => $"{v}@127.0.0.1:{9093 + v}"));
         var values = new Dictionary<string, string?>
         {
             ["node.id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["process.roles"] = id == 1 ? "broker,controller" : "broker",
-            ["controller.quorum.voters"] = "1@127.0.0.1:9093",
+            ["process.roles"] = "broker,controller",
+            ["controller.quorum.voters"] = voters,
             ["log.dirs"] = Path.Combine(dir, "node-" + id),
             ["listeners"] = "PLAINTEXT://127.0.0.1:0",
             ["offsets.topic.replication.factor"] = "1",
+            ["broker.heartbeat.interval.ms"] = "200",
+            ["broker.session.timeout.ms"] = "3000",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
         {
@@ -66,42 +130,17 @@ internal sealed class InProcessCluster : IAsyncDisposable
         return values;
     }
 
-    /// <summary>Stops a node (not node 1: the others borrow its controller); its data stays for a restart.</summary>
-    public async Task StopNodeAsync(int nodeId)
-    {
-        if (nodeId == 1)
-        {
-            throw new InvalidOperationException("node 1 hosts the shared controller");
-        }
-        if (_nodes[nodeId - 1] is { } node)
-        {
-            _nodes[nodeId - 1] = null;
-            await node.DisposeAsync();
-        }
-    }
-
-    /// <summary>Starts a stopped node again on its data dirs (a new listener port, re-registered).</summary>
-    public async Task RestartNodeAsync(int nodeId)
-    {
-        if (_nodes[nodeId - 1] is not null)
-        {
-            throw new InvalidOperationException($"node {nodeId} is running");
-        }
-        var settings = BrokerSettings.FromValues(Values(Dir, nodeId, _extra));
-        _nodes[nodeId - 1] = await BrokerNode.StartAsync(settings, NullLoggerFactory.Instance, _nodes[0]!.Controller);
-    }
-
     public Task<WireClient> ConnectAsync(int nodeId) => WireClient.ConnectAsync(Node(nodeId).Port);
 
     public async ValueTask DisposeAsync()
     {
-        // Later nodes borrow the first node's controller: stop them first.
         for (var i = _nodes.Count - 1; i >= 0; i--)
         {
             if (_nodes[i] is { } node)
             {
-                await node.DisposeAsync();
                 _nodes[i] = null;
+                node.SkipControlledShutdown = true; // the whole cluster goes: nobody to hand leadership to
+                await node.DisposeAsync();
             }
         }
         try

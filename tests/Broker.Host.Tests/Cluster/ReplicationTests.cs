@@ -121,7 +121,7 @@ public sealed class ReplicationTests
         Assert.Equal(8, cluster.Node(2).Replicas.Get("moves", 0)!.Log!.LogEndOffset);
         Assert.Equal(5, cluster.Node(3).Replicas.Get("moves", 0)!.Log!.LogEndOffset);
 
-        var controller = (QuorumController)cluster.Node(1).Controller;
+        var controller = cluster.Node(1).LocalController!;
         var elected = await controller.ElectLeaderAsync("moves", 0, 3);
         Assert.Equal(ErrorCode.None, elected.ErrorCode);
         Assert.Equal(1, elected.LeaderEpoch);
