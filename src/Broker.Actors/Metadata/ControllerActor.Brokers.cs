@@ -112,10 +112,10 @@ internal sealed partial class ControllerActor
             {
                 return ControllerResult.Of(new RegistrationReply(ErrorCode.DuplicateBrokerRegistration, -1), []);
             }
-            // The old incarnation is gone (restart): it leads nothing and leaves the ISRs until it catches up.
-            records.AddRange(PartitionLeaderElection.BrokerLeaving(image, m.BrokerId, _settings.BrokerValues));
+            // A restarted broker keeps its partitions (as Kafka before KIP-966's unclean-shutdown detection):
+            // if it came back within its session nothing moved, and it serves them again once unfenced.
         }
-        var epoch = image.Offset + 1 + records.Count;
+        var epoch = image.Offset + 1;
         records.Add(new RegisterBrokerRecord
         {
             BrokerId = m.BrokerId,

@@ -6,8 +6,9 @@ namespace Broker.Actors.Metadata;
 /// One in-memory metadata log shared by several nodes of one process (in-process clusters in tests,
 /// and anything that needs controller failover without the wire). The caller decides who leads
 /// (<see cref="Elect"/>, <see cref="Resign"/>); each node gets its own <see cref="IMetadataQuorum"/> view
-/// from <see cref="Join"/>. A batch is committed when appended, and is delivered to every joined node in
-/// log order before the append completes, so all images move together.
+/// from <see cref="Join"/>. A batch is committed when appended; the appending node has applied it when
+/// the append completes, the other nodes apply it soon after, in log order, on their own (as Raft
+/// followers would), so one node's reaction to an image never holds up the controller.
 /// </summary>
 public sealed class SharedMetadataQuorum
 {
@@ -51,21 +52,36 @@ public sealed class SharedMetadataQuorum
 
     private Task<long> Append(View view, int epoch, IReadOnlyList<IKafkaMessage> records)
     {
+        long last;
+        View[] views;
         lock (_lock)
         {
             if (_leader.LeaderId != view.NodeId || _leader.Epoch != epoch || view.Disposed)
             {
                 return Task.FromException<long>(new NotControllerException($"node {view.NodeId} does not lead epoch {epoch} (leader {_leader.LeaderId}, epoch {_leader.Epoch})"));
             }
-            var last = _endOffset + records.Count - 1;
-            _batches.Add((last, epoch, [.. records]));
+            last = _endOffset + records.Count - 1;
+            IReadOnlyList<IKafkaMessage> copy = [.. records];
+            _batches.Add((last, epoch, copy));
             Volatile.Write(ref _endOffset, last + 1);
-            foreach (var v in _views)
+            views = [.. _views];
+            foreach (var v in views)
             {
-                v.Deliver(last, epoch, records);
+                v.Enqueue(last, epoch, copy);
             }
-            return Task.FromResult(last);
         }
+        foreach (var v in views)
+        {
+            if (v == view)
+            {
+                v.Drain();
+            }
+            else
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static v => v.Drain(), v, preferLocal: false);
+            }
+        }
+        return Task.FromResult(last);
     }
 
     private void Start(View view, IMetadataListener listener)
@@ -113,10 +129,27 @@ public sealed class SharedMetadataQuorum
             return shared.Append(this, epoch, records);
         }
 
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(long, int, IReadOnlyList<IKafkaMessage>)> _pending = new();
+        private readonly Lock _delivery = new();
+
         public void Deliver(long lastOffset, int epoch, IReadOnlyList<IKafkaMessage> records)
         {
             Listener!.OnCommitted(lastOffset, epoch, records);
             Volatile.Write(ref _committed, lastOffset);
+        }
+
+        public void Enqueue(long lastOffset, int epoch, IReadOnlyList<IKafkaMessage> records) => _pending.Enqueue((lastOffset, epoch, records));
+
+        /// <summary>Applies queued batches in log order (one drainer at a time per node).</summary>
+        public void Drain()
+        {
+            lock (_delivery)
+            {
+                while (!Disposed && _pending.TryDequeue(out var batch))
+                {
+                    Deliver(batch.Item1, batch.Item2, batch.Item3);
+                }
+            }
         }
 
         public void Dispose() => shared.Leave(this);

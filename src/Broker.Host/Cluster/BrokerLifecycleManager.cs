@@ -102,7 +102,13 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
                 }
                 else
                 {
+                    var sent = Environment.TickCount64;
                     var reply = await HeartbeatAsync().ConfigureAwait(false);
+                    var took = Environment.TickCount64 - sent;
+                    if (took > _interval.TotalMilliseconds)
+                    {
+                        _logger.LogWarning("broker {BrokerId}: heartbeat took {Ms} ms", _brokerId, took);
+                    }
                     if (reply is null)
                     {
                         fast = true;

@@ -83,14 +83,15 @@ public sealed class BrokerLifecycleTests
     [Fact]
     public async Task Controlled_shutdown_moves_leaderships_away_before_the_broker_stops()
     {
-        await using var cluster = await InProcessCluster.StartAsync(3);
+        // A session far longer than the test: the broker can only be fenced by its controlled shutdown.
+        await using var cluster = await InProcessCluster.StartAsync(3, new Dictionary<string, string?> { ["broker.session.timeout.ms"] = "60000" });
         Assert.Equal(0, Assert.Single((await CreateAsync(cluster, 1, "graceful", 6, 3)).Topics).ErrorCode);
         Assert.Contains(cluster.Image.Topic("graceful")!.Partitions, p => p.Leader == 2);
 
         var stopping = Stopwatch.StartNew();
         await cluster.ShutdownNodeAsync(2);
         // No session timeout involved: by the time the node is down, the controller has moved everything.
-        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(2.5), $"controlled shutdown took {stopping.Elapsed}");
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(30), $"controlled shutdown took {stopping.Elapsed}");
         var image = cluster.Image;
         Assert.True(image.Brokers[2].Fenced);
         Assert.All(image.Topic("graceful")!.Partitions, p =>
