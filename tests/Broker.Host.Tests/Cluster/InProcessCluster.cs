@@ -106,6 +106,14 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public Task WaitForImageAsync(Func<MetadataImage, bool> condition, string what, TimeSpan? timeout = null) =>
         Eventually.TrueAsync(() => _nodes.Where(n => n is not null).All(n => condition(n!.MetadataPublisher.Current)), what, timeout ?? TimeSpan.FromSeconds(60));
 
+    /// <summary>Metadata reaches the nodes asynchronously (as from a Raft leader): waits until every running
+    /// node has the topic in its image and a local replica of each of its partitions it hosts.</summary>
+    public Task WaitForTopicAsync(string topic) =>
+        Eventually.TrueAsync(() => _nodes.Where(n => n is not null).All(n =>
+            n!.MetadataPublisher.Current.Topic(topic) is { } t
+            && t.Partitions.All(p => !p.Replicas.Contains(n.Settings.NodeId) || n.Replicas.Get(topic, p.Partition) is not null)),
+            $"every node knows topic {topic}", TimeSpan.FromSeconds(60));
+
     private (string Host, int Port)? ControllerEndpoint(int nodeId) =>
         nodeId >= 1 && nodeId <= _nodes.Count && _nodes[nodeId - 1] is { Port: > 0 } node ? ("127.0.0.1", node.Port) : null;
 

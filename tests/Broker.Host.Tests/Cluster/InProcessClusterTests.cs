@@ -15,6 +15,7 @@ public sealed class InProcessClusterTests
             timeoutMs = 30000,
         }, 7);
         Assert.Equal(0, Assert.Single(created.Topics).ErrorCode);
+        await cluster.WaitForTopicAsync("spread");
 
         var metadata = await client.SendAsync<MetadataResponse>(new MetadataRequest { Topics = null }, 12);
         Assert.Equal([1, 2, 3], metadata.Brokers.Select(b => b.NodeId).Order());

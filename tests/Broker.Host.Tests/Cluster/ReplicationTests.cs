@@ -14,6 +14,7 @@ public sealed class ReplicationTests
         await using var cluster = await InProcessCluster.StartAsync(3);
         using var admin = await cluster.ConnectAsync(1);
         await CreateTopicAsync(admin, "r3", [2, 3, 1]);
+        await cluster.WaitForTopicAsync("r3");
         using var leader = await cluster.ConnectAsync(2);
         long end = 0;
         for (var i = 0; i < 5; i++)
@@ -55,6 +56,7 @@ public sealed class ReplicationTests
         await using var cluster = await InProcessCluster.StartAsync(3, new Dictionary<string, string?> { ["replica.lag.time.max.ms"] = "1500" });
         using var admin = await cluster.ConnectAsync(1);
         await CreateTopicAsync(admin, "lag", [1, 2, 3]);
+        await cluster.WaitForTopicAsync("lag");
         Assert.Equal(0, (await ProduceAsync(admin, "lag", Batch(5, "a"), acks: -1)).ErrorCode);
 
         await cluster.StopNodeAsync(3);
@@ -84,6 +86,7 @@ public sealed class ReplicationTests
         await using var cluster = await InProcessCluster.StartAsync(3, new Dictionary<string, string?> { ["replica.lag.time.max.ms"] = "2000" });
         using var admin = await cluster.ConnectAsync(1);
         await CreateTopicAsync(admin, "minisr", [1, 2, 3], new Dictionary<string, string> { ["min.insync.replicas"] = "2" });
+        await cluster.WaitForTopicAsync("minisr");
         Assert.Equal(0, (await ProduceAsync(admin, "minisr", Batch(3, "a"), acks: -1)).ErrorCode);
         await cluster.StopNodeAsync(2);
         await cluster.StopNodeAsync(3);
@@ -109,6 +112,7 @@ public sealed class ReplicationTests
         await using var cluster = await InProcessCluster.StartAsync(3);
         using var admin = await cluster.ConnectAsync(1);
         await CreateTopicAsync(admin, "moves", [2, 3, 1]);
+        await cluster.WaitForTopicAsync("moves");
         using var oldLeader = await cluster.ConnectAsync(2);
         var pid = await admin.SendAsync<InitProducerIdResponse>(new InitProducerIdRequest { TransactionalId = null, TransactionTimeoutMs = 60000 }, 4);
         Assert.Equal(0, (await ProduceAsync(oldLeader, "moves", Batch(5, "a", pid.ProducerId, pid.ProducerEpoch, 0), acks: -1)).ErrorCode);
