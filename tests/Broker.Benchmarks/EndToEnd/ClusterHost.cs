@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Broker.Benchmarks.EndToEnd;
 
 /// <summary>
-/// `cluster N DIR [key=value...]`: N broker nodes in this process sharing node 1's controller (as the
-/// in-process cluster tests do), for the replication benchmark (replication.sh) until the Raft quorum
+/// `cluster N DIR [key=value...]`: N broker nodes in this process over one shared metadata log, node 1
+/// the active controller (as the in-process cluster tests do), for the replication benchmark (replication.sh) until the Raft quorum
 /// lets separate processes form a cluster. Prints "ports p1 p2 ..." once all serve; stops on stdin EOF.
 /// </summary>
 public static class ClusterHost
@@ -16,6 +16,8 @@ public static class ClusterHost
         var count = int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture);
         var dir = args[1];
         var nodes = new List<BrokerNode>();
+        var quorum = new Broker.Actors.Metadata.SharedMetadataQuorum();
+        quorum.Elect(1);
         try
         {
             for (var id = 1; id <= count; id++)
@@ -23,8 +25,8 @@ public static class ClusterHost
                 var values = new Dictionary<string, string?>
                 {
                     ["node.id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["process.roles"] = id == 1 ? "broker,controller" : "broker",
-                    ["controller.quorum.voters"] = "1@127.0.0.1:9093",
+                    ["process.roles"] = "broker,controller",
+                    ["controller.quorum.voters"] = string.Join(',', Enumerable.Range(1, count).Select(v => $"{v}@127.0.0.1:{9092 + v}")),
                     ["log.dirs"] = Path.Combine(dir, "node-" + id),
                     ["listeners"] = "PLAINTEXT://127.0.0.1:0",
                     ["offsets.topic.replication.factor"] = "1",
@@ -35,7 +37,11 @@ public static class ClusterHost
                     values[pair[..eq]] = pair[(eq + 1)..];
                 }
                 var settings = BrokerSettings.FromValues(values);
-                nodes.Add(await BrokerNode.StartAsync(settings, NullLoggerFactory.Instance, nodes.Count == 0 ? null : nodes[0].Controller));
+                nodes.Add(await BrokerNode.StartAsync(settings, NullLoggerFactory.Instance, quorum.Join(id), c => c <= nodes.Count ? ("127.0.0.1", nodes[c - 1].Port) : null));
+            }
+            while (nodes[0].Metadata.Current.Brokers.Values.Count(b => !b.Fenced) < count)
+            {
+                await Task.Delay(50);
             }
             Console.WriteLine("ports " + string.Join(' ', nodes.Select(n => n.Port)));
             Console.Out.Flush();

@@ -8,8 +8,8 @@ namespace Broker.Compat.Tests.Cluster;
 
 /// <summary>
 /// A real client against a replicated topic: confluent-kafka (librdkafka; idempotent, acks=all, 5 in
-/// flight) produces to a topic of replication factor 3 on three brokers (in this process, sharing node
-/// 1's controller, real sockets), while a follower is stopped mid-stream and leaves the ISR. Every
+/// flight) produces to a topic of replication factor 3 on three brokers (in this process, over one shared
+/// metadata log, real sockets), while a follower is stopped mid-stream and leaves the ISR. Every
 /// record is acknowledged, kcat reads them all once in order from the leader, and the replicas left
 /// in the ISR hold byte-identical logs.
 /// </summary>
@@ -20,6 +20,9 @@ public sealed class ReplicatedProduceTests
     {
         var dir = Directory.CreateTempSubdirectory("akkabroker-repl-compat-").FullName;
         var nodes = new BrokerNode?[3];
+        // One in-memory metadata log for the three nodes, node 1 its leader (until the Raft quorum replaces it).
+        var quorum = new Broker.Actors.Metadata.SharedMetadataQuorum();
+        quorum.Elect(1);
         try
         {
             for (var id = 1; id <= 3; id++)
@@ -27,13 +30,18 @@ public sealed class ReplicatedProduceTests
                 nodes[id - 1] = await BrokerNode.StartAsync(BrokerSettings.FromValues(new Dictionary<string, string?>
                 {
                     ["node.id"] = I(id),
-                    ["process.roles"] = id == 1 ? "broker,controller" : "broker",
-                    ["controller.quorum.voters"] = "1@127.0.0.1:9093",
+                    ["process.roles"] = "broker,controller",
+                    ["controller.quorum.voters"] = "1@127.0.0.1:9093,2@127.0.0.1:9094,3@127.0.0.1:9095",
                     ["log.dirs"] = Path.Combine(dir, "node-" + id),
                     ["listeners"] = "PLAINTEXT://127.0.0.1:0",
                     ["offsets.topic.replication.factor"] = "1",
                     ["replica.lag.time.max.ms"] = "2000",
-                }), NullLoggerFactory.Instance, id == 1 ? null : nodes[0]!.Controller);
+                }), NullLoggerFactory.Instance, quorum.Join(id), c => nodes[c - 1] is { } n ? ("127.0.0.1", n.Port) : null);
+            }
+            var deadlineRegistered = DateTime.UtcNow.AddSeconds(60);
+            while (nodes[0]!.Metadata.Current.Brokers.Values.Count(b => !b.Fenced) < 3 && DateTime.UtcNow < deadlineRegistered)
+            {
+                await Task.Delay(50);
             }
             var bootstrap = string.Join(',', nodes.Select(n => "127.0.0.1:" + I(n!.Port)));
             var admin = new ClientScripts(CompatClient.ConfluentKafka, bootstrap, TimeSpan.FromSeconds(60));
