@@ -74,7 +74,7 @@ public sealed class GroupCoordinatorShardOffsetsTests : ShardTestBase
     public void List_groups_filters_by_state_and_type()
     {
         var shard = StartShard(new MemoryOffsetsLog());
-        var a = JoinDynamicAsync(shard, "stable").ExpectMsg<JoinResult>();
+        var a = JoinDynamicAsync(shard, "stable", sessionMs: 60_000, rebalanceMs: 60_000).ExpectMsg<JoinResult>();
         Sync(shard, "stable", 1, a.MemberId, (a.MemberId, new byte[] { 1 }));
         Commit(shard, "empty", -1, string.Empty, ("t1", 0, 1));
         IReadOnlyList<ListedGroup> List(string[] states, string[] types) =>
