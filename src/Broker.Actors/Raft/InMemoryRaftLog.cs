@@ -37,29 +37,11 @@ public sealed class InMemoryRaftLog : IRaftLog
         _entries.Add(entry);
     }
 
-    public RaftEntry Read(long offset)
-    {
-        if (offset < _startOffset || offset >= EndOffset)
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"log holds [{_startOffset}, {EndOffset})");
-        }
-        return _entries[(int)(offset - _startOffset)];
-    }
+    public RaftEntry Read(long offset) =>
+        RaftEntries.Read(_entries, _startOffset, offset);
 
-    public int Read(long fromOffset, Span<RaftEntry> destination)
-    {
-        if (fromOffset < _startOffset || fromOffset > EndOffset)
-        {
-            throw new ArgumentOutOfRangeException(nameof(fromOffset), fromOffset, $"log holds [{_startOffset}, {EndOffset})");
-        }
-        var index = (int)(fromOffset - _startOffset);
-        var count = Math.Min(destination.Length, _entries.Count - index);
-        for (var i = 0; i < count; i++)
-        {
-            destination[i] = _entries[index + i];
-        }
-        return count;
-    }
+    public int Read(long fromOffset, Span<RaftEntry> destination) =>
+        RaftEntries.Read(_entries, _startOffset, fromOffset, destination);
 
     public void TruncateTo(long endOffset)
     {
@@ -76,29 +58,8 @@ public sealed class InMemoryRaftLog : IRaftLog
         LowestTruncation = Math.Min(LowestTruncation, endOffset);
     }
 
-    public OffsetAndEpoch EndOffsetForEpoch(int epoch)
-    {
-        // Epochs never decrease along the log: binary search the first entry with an epoch above `epoch`.
-        int lo = 0, hi = _entries.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (_entries[mid].Epoch <= epoch)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-        if (lo == 0)
-        {
-            // No entry with an epoch <= `epoch`: the log start is the only common point we know.
-            return new OffsetAndEpoch(_startOffset, _snapshot?.Id.Epoch ?? 0);
-        }
-        return new OffsetAndEpoch(_startOffset + lo, _entries[lo - 1].Epoch);
-    }
+    public OffsetAndEpoch EndOffsetForEpoch(int epoch) =>
+        RaftEntries.EndOffsetForEpoch(_entries, _startOffset, epoch, _snapshot?.Id.Epoch ?? 0);
 
     public void Flush() => _flushedEnd = EndOffset;
 
