@@ -102,7 +102,8 @@ public sealed class QuorumControllerTests : TestKit.TestKit, IDisposable
 
         shared.Elect(1);
         Assert.Equal(0, Assert.Single(await controller1.CreateTopicsAsync([new NewTopic("a", 1, 1, new Dictionary<string, string?>())], false)).ErrorCode);
-        Assert.NotNull(publisher2.Current.Topic("a"));
+        // Other nodes apply committed batches asynchronously, as Raft followers do.
+        AwaitCondition(() => publisher2.Current.Topic("a") is not null, TimeSpan.FromSeconds(30));
         await Assert.ThrowsAsync<NotControllerException>(() => controller2.CreateTopicsAsync([new NewTopic("b", 1, 1, new Dictionary<string, string?>())], false));
 
         shared.Elect(2);
@@ -110,6 +111,6 @@ public sealed class QuorumControllerTests : TestKit.TestKit, IDisposable
         var again = await controller2.CreateTopicsAsync([new NewTopic("a", 1, 1, new Dictionary<string, string?>())], false);
         Assert.Equal((short)ErrorCode.TopicAlreadyExists, Assert.Single(again).ErrorCode);
         Assert.Equal(0, Assert.Single(await controller2.CreateTopicsAsync([new NewTopic("b", 1, 1, new Dictionary<string, string?>())], false)).ErrorCode);
-        Assert.NotNull(publisher1.Current.Topic("b"));
+        AwaitCondition(() => publisher1.Current.Topic("b") is not null, TimeSpan.FromSeconds(30));
     }
 }
