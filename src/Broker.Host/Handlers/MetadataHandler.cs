@@ -35,7 +35,6 @@ internal sealed class MetadataHandler(BrokerNode node)
         var response = new MetadataResponse
         {
             ClusterId = image.ClusterId,
-            ControllerId = node.Settings.NodeId,
         };
         foreach (var broker in image.Brokers.Values)
         {
@@ -47,6 +46,12 @@ internal sealed class MetadataHandler(BrokerNode node)
                 });
             }
         }
+        // As KRaft brokers do: admin requests may go to any live broker (it forwards them), so the
+        // "controller" is this node when clients can see it, else another listed broker. Clients wait
+        // for a controller id they can find among the brokers (librdkafka's CreateTopics does).
+        response.ControllerId = response.Brokers.Any(b => b.NodeId == node.Settings.NodeId)
+            ? node.Settings.NodeId
+            : response.Brokers.Count > 0 ? response.Brokers[0].NodeId : -1;
         if (metadata.Topics is null || (metadata.Topics.Count == 0 && version == 0))
         {
             // null (v1+) or empty (v0) means every topic.
