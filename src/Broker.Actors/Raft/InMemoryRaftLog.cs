@@ -26,14 +26,7 @@ public sealed class InMemoryRaftLog : IRaftLog
 
     public void Append(in RaftEntry entry)
     {
-        if (entry.Offset != EndOffset)
-        {
-            throw new InvalidOperationException($"append at {entry.Offset} but log end is {EndOffset}");
-        }
-        if (entry.Epoch < LastEpoch)
-        {
-            throw new InvalidOperationException($"append epoch {entry.Epoch} below last epoch {LastEpoch}");
-        }
+        RaftEntries.CheckAppend(entry, EndOffset, LastEpoch);
         _entries.Add(entry);
     }
 

@@ -3,6 +3,19 @@ namespace Broker.Actors.Raft;
 /// <summary>Lookups over a log held as a list of entries starting at a log start offset (both IRaftLog forms keep one).</summary>
 internal static class RaftEntries
 {
+    /// <summary>The append contract of <see cref="IRaftLog.Append"/>: dense offsets, epochs never going back.</summary>
+    public static void CheckAppend(in RaftEntry entry, long endOffset, int lastEpoch)
+    {
+        if (entry.Offset != endOffset)
+        {
+            throw new InvalidOperationException($"append at {entry.Offset} but log end is {endOffset}");
+        }
+        if (entry.Epoch < lastEpoch)
+        {
+            throw new InvalidOperationException($"append epoch {entry.Epoch} below last epoch {lastEpoch}");
+        }
+    }
+
     public static RaftEntry Read(List<RaftEntry> entries, long startOffset, long offset)
     {
         var end = startOffset + entries.Count;

@@ -49,14 +49,7 @@ public sealed partial class FileRaftLog : IRaftLog, IDisposable
 
     public void Append(in RaftEntry entry)
     {
-        if (entry.Offset != EndOffset)
-        {
-            throw new InvalidOperationException($"append at {entry.Offset} but log end is {EndOffset}");
-        }
-        if (entry.Epoch < LastEpoch)
-        {
-            throw new InvalidOperationException($"append epoch {entry.Epoch} below last epoch {LastEpoch}");
-        }
+        RaftEntries.CheckAppend(entry, EndOffset, LastEpoch);
         _scratch.Clear();
         RaftRecordCodec.Write(entry, _builder, _scratch);
         var position = _segment.Position;
