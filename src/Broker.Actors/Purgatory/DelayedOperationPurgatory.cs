@@ -179,15 +179,13 @@ public sealed class DelayedOperationPurgatory<TKey> : IDisposable where TKey : n
             for (var i = 0; i < n; i++)
             {
                 var operation = snapshot[i];
-                if (operation.IsCompleted)
-                {
-                    anyDone = true;
-                }
-                else if (operation.SafeTryComplete())
+                if (!operation.IsCompleted && operation.SafeTryComplete())
                 {
                     completed++;
-                    anyDone = true;
                 }
+                // Checked after the attempt too: another key's event may have completed it meanwhile,
+                // and its entry here must still go (Kafka removes it in the same pass).
+                anyDone |= operation.IsCompleted;
             }
             Array.Clear(snapshot, 0, n);
             ArrayPool<DelayedOperation>.Shared.Return(snapshot);
