@@ -94,115 +94,57 @@ internal sealed partial class ControllerActor
 
     private ControllerResult HandleRegisterBroker(RegisterBroker m)
     {
-        var image = Image;
-        if (!string.IsNullOrEmpty(m.ClusterId) && !string.IsNullOrEmpty(image.ClusterId) && m.ClusterId != image.ClusterId)
+        var sessionHeld = _contacted.Contains(m.BrokerId)
+            && Environment.TickCount64 - _lastContact.GetValueOrDefault(m.BrokerId) <= _settings.SessionTimeoutMs;
+        var (reply, records) = ControllerDecisions.RegisterBroker(Image, m, sessionHeld);
+        if (records.Count == 0)
         {
-            return ControllerResult.Of(new RegistrationReply(ErrorCode.InconsistentClusterId, -1), []);
+            return ControllerResult.Of(reply, records);
         }
-        var records = new List<IKafkaMessage>();
-        if (image.Brokers.TryGetValue(m.BrokerId, out var existing))
-        {
-            if (existing.IncarnationId == m.IncarnationId && !existing.Fenced)
-            {
-                // A retry of a registration that already went through.
-                return ControllerResult.Of(new RegistrationReply(ErrorCode.None, existing.BrokerEpoch), []);
-            }
-            if (existing.IncarnationId != m.IncarnationId && !existing.Fenced && _contacted.Contains(m.BrokerId)
-                && Environment.TickCount64 - _lastContact.GetValueOrDefault(m.BrokerId) <= _settings.SessionTimeoutMs)
-            {
-                return ControllerResult.Of(new RegistrationReply(ErrorCode.DuplicateBrokerRegistration, -1), []);
-            }
-            // A restarted broker keeps its partitions (as Kafka before KIP-966's unclean-shutdown detection):
-            // if it came back within its session nothing moved, and it serves them again once unfenced.
-        }
-        var epoch = image.Offset + 1;
-        records.Add(new RegisterBrokerRecord
-        {
-            BrokerId = m.BrokerId,
-            IncarnationId = m.IncarnationId,
-            BrokerEpoch = epoch,
-            Rack = m.Rack,
-            Fenced = true,
-            EndPoints = [.. m.Listeners.Select(l => new RegisterBrokerRecord.BrokerEndpoint { Name = l.Name, Host = l.Host, Port = (ushort)l.Port, SecurityProtocol = l.SecurityProtocol })],
-        });
         _lastContact[m.BrokerId] = Environment.TickCount64;
         _contacted.Add(m.BrokerId);
         var brokerId = m.BrokerId;
         return new ControllerResult(records, offset =>
         {
             _registrationOffsets[brokerId] = offset;
-            Log.LogInformation("broker {BrokerId} registered (epoch {Epoch}, fenced)", brokerId, epoch);
-            return new RegistrationReply(ErrorCode.None, epoch);
+            Log.LogInformation("broker {BrokerId} registered (epoch {Epoch}, fenced)", brokerId, reply.BrokerEpoch);
+            return reply;
         });
     }
 
     private ControllerResult HandleHeartbeat(BrokerHeartbeat m)
     {
-        var image = Image;
-        if (!image.Brokers.TryGetValue(m.BrokerId, out var broker))
+        var (reply, records) = ControllerDecisions.Heartbeat(Image, m,
+            _registrationOffsets.TryGetValue(m.BrokerId, out var registered) ? registered : null, _settings.BrokerValues);
+        if (reply.Error == ErrorCode.None)
         {
-            return ControllerResult.Of(new HeartbeatReply(ErrorCode.BrokerIdNotRegistered, false, true, false), []);
+            _lastContact[m.BrokerId] = Environment.TickCount64;
+            _contacted.Add(m.BrokerId);
         }
-        if (broker.BrokerEpoch != m.BrokerEpoch)
+        if (records.Count > 0)
         {
-            return ControllerResult.Of(new HeartbeatReply(ErrorCode.StaleBrokerEpoch, false, true, false), []);
-        }
-        _lastContact[m.BrokerId] = Environment.TickCount64;
-        _contacted.Add(m.BrokerId);
-        var caughtUp = m.CurrentMetadataOffset >= _registrationOffsets.GetValueOrDefault(m.BrokerId, broker.BrokerEpoch);
-        var records = new List<IKafkaMessage>();
-        var brokerId = m.BrokerId;
-        if (m.WantShutDown)
-        {
-            if (!broker.Fenced)
+            if (m.WantShutDown)
             {
-                if (!broker.InControlledShutdown)
-                {
-                    records.Add(new BrokerRegistrationChangeRecord { BrokerId = brokerId, BrokerEpoch = broker.BrokerEpoch, InControlledShutdown = 1 });
-                }
-                // Move every leadership (and ISR membership) away; once it leads nothing it is fenced and may go.
-                records.AddRange(PartitionLeaderElection.BrokerLeaving(image, brokerId, _settings.BrokerValues));
-                records.Add(new BrokerRegistrationChangeRecord { BrokerId = brokerId, BrokerEpoch = broker.BrokerEpoch, Fenced = 1 });
-                Log.LogInformation("broker {BrokerId} is shutting down: leaderships moved away", brokerId);
+                Log.LogInformation("broker {BrokerId} is shutting down: leaderships moved away", m.BrokerId);
             }
-            return new ControllerResult(records, _ => new HeartbeatReply(ErrorCode.None, caughtUp, true, true));
+            else
+            {
+                Log.LogInformation("broker {BrokerId} caught up (offset {Offset}) and is unfenced", m.BrokerId, m.CurrentMetadataOffset);
+            }
         }
-        if (broker.Fenced && !m.WantFence && caughtUp)
-        {
-            records.Add(new UnfenceBrokerRecord { Id = brokerId, Epoch = broker.BrokerEpoch });
-            records.AddRange(PartitionLeaderElection.ElectLeaderless(image, _settings.BrokerValues, brokerId));
-            Log.LogInformation("broker {BrokerId} caught up (offset {Offset}) and is unfenced", brokerId, m.CurrentMetadataOffset);
-            return new ControllerResult(records, _ => new HeartbeatReply(ErrorCode.None, true, false, false));
-        }
-        return ControllerResult.Of(new HeartbeatReply(ErrorCode.None, caughtUp, broker.Fenced, false), []);
+        return ControllerResult.Of(reply, records);
     }
 
     private ControllerResult HandleFenceExpired(FenceExpired m)
     {
-        var image = Image;
-        var records = new List<IKafkaMessage>();
-        var working = image;
         foreach (var id in m.BrokerIds)
         {
-            if (!image.Brokers.TryGetValue(id, out var broker) || broker.Fenced)
+            if (Image.Brokers.TryGetValue(id, out var broker) && !broker.Fenced)
             {
-                continue;
+                Log.LogWarning("broker {BrokerId} missed heartbeats for {Ms} ms: fenced", id, _settings.SessionTimeoutMs);
             }
-            Log.LogWarning("broker {BrokerId} missed heartbeats for {Ms} ms: fenced", id, _settings.SessionTimeoutMs);
-            var fence = new FenceBrokerRecord { Id = id, Epoch = broker.BrokerEpoch };
-            var moves = PartitionLeaderElection.BrokerLeaving(working, id, _settings.BrokerValues);
-            records.Add(fence);
-            records.AddRange(moves);
-            // Later brokers of this batch must see this one as fenced and its partitions moved.
-            var delta = new MetadataDelta(working);
-            delta.Replay(fence);
-            foreach (var move in moves)
-            {
-                delta.Replay(move);
-            }
-            working = delta.Apply(working.Offset);
         }
-        return ControllerResult.Of(true, records);
+        return ControllerResult.Of(true, ControllerDecisions.FenceBrokers(Image, m.BrokerIds, _settings.BrokerValues));
     }
 }
 

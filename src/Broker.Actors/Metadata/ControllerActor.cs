@@ -204,12 +204,8 @@ internal sealed partial class ControllerActor : ActorBase
 
     private ControllerResult HandleAllocateProducerIds(AllocateProducerIds command)
     {
-        // Blocks are reserved in the log before they are handed out, so ids are never reused after a
-        // restart or a failover.
-        var start = Image.NextProducerId;
-        return new ControllerResult(
-            [new ProducerIdsRecord { BrokerId = command.BrokerId, BrokerEpoch = command.BrokerEpoch, NextProducerId = start + ProducerIdBlockSize }],
-            _ => new ProducerIdBlock(start, ProducerIdBlockSize));
+        var (block, record) = ControllerDecisions.AllocateProducerIds(Image, command.BrokerId, command.BrokerEpoch, ProducerIdBlockSize);
+        return new ControllerResult([record], _ => block);
     }
 
     private NotControllerException NotController() =>
