@@ -209,7 +209,7 @@ internal static class ControllerDecisions
                     records.Add(new ConfigRecord { ResourceType = (sbyte)ConfigResourceType.Topic, ResourceName = topic.Name, Name = key, Value = value });
                 }
             }
-            var placer = ReplicaPlacer.For(image, settings.NodeId, placement.Next(brokerCount));
+            var placer = ReplicaPlacer.For(image, settings.NodeId, placement.Next(Math.Max(1, brokerCount)));
             for (var p = 0; p < partitions; p++)
             {
                 var replicas = topic.Assignments?.GetValueOrDefault(p)?.ToList() ?? placer.Place(p, rf);

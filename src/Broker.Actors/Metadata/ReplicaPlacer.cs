@@ -20,15 +20,22 @@ public sealed class ReplicaPlacer
     /// <summary>How many brokers can take replicas.</summary>
     public int BrokerCount => _ring.Length;
 
-    /// <summary>Brokers that may get new replicas: registered, unfenced, not shutting down.</summary>
+    /// <summary>Brokers that may get new replicas: registered, unfenced, not shutting down. None when brokers
+    /// are registered but all fenced (CreateTopics then answers INVALID_REPLICATION_FACTOR, as Kafka does).</summary>
     public static ReplicaPlacer For(MetadataImage image, int fallbackNodeId, int? start = null)
     {
         var usable = image.Brokers.Values.Where(b => !b.Fenced && !b.InControlledShutdown).ToList();
         int[] ring;
-        if (usable.Count == 0)
+        if (image.Brokers.IsEmpty)
         {
-            // A single node creating topics before its own registration committed.
+            // A single node creating topics before its own registration committed. Not when brokers are
+            // registered but fenced: the fallback node may be fenced itself (or a controller-only node),
+            // and a fenced broker must lead nothing (found by the controller simulation).
             ring = [fallbackNodeId];
+        }
+        else if (usable.Count == 0)
+        {
+            ring = [];
         }
         else
         {
@@ -50,7 +57,7 @@ public sealed class ReplicaPlacer
             }
             ring = [.. list];
         }
-        return new ReplicaPlacer(ring, start ?? Random.Shared.Next(ring.Length));
+        return new ReplicaPlacer(ring, start ?? Random.Shared.Next(Math.Max(1, ring.Length)));
     }
 
     /// <summary>The replicas of partition <paramref name="partition"/> (first = preferred leader).</summary>

@@ -7,7 +7,8 @@ namespace Broker.Actors.Tests.Raft.Simulation;
 
 /// <summary>What a simulated run did, for the report and the determinism check.</summary>
 internal readonly record struct SimulationResult(
-    long Steps, long SimulatedMs, long MessagesSent, int Committed, int LeaderEpochs, int Crashes, int SnapshotsInstalled, ulong Fingerprint);
+    long Steps, long SimulatedMs, long MessagesSent, int Committed, int LeaderEpochs, int Crashes, int SnapshotsInstalled, ulong Fingerprint,
+    int ControllerBatches = 0, int PartitionChanges = 0, int Fencings = 0, int ProducerIdBlocks = 0);
 
 /// <summary>
 /// A seeded, replayable cluster of Raft cores on a <see cref="SimulatedNetwork"/>: a chaos phase (loss,
@@ -15,6 +16,8 @@ internal readonly record struct SimulationResult(
 /// restarts, clock jumps, resignations, client proposals, snapshots), then a healed phase that must elect
 /// a leader and commit new proposals within a bound. <see cref="Invariants"/> run after every step. Same
 /// seed, same run: the only randomness is the seeded <see cref="Random"/> instances.
+/// With <c>controllers</c>, every node also runs the controller (<see cref="ClusterSimulationControllers"/>)
+/// over its core, and <see cref="ControllerInvariants"/> check the committed metadata and every node's image.
 /// </summary>
 internal sealed class ClusterSimulation
 {
@@ -36,6 +39,7 @@ internal sealed class ClusterSimulation
     private readonly bool _preVote;
     private readonly int _fetchMaxEntries;
     private readonly int _appendLingerMs;
+    private readonly ClusterSimulationControllers? _controllers;
     private long _seq;
     private long _now;
     private long _steps;
@@ -47,7 +51,7 @@ internal sealed class ClusterSimulation
     private int _snapshotsInstalled;
     private ulong _fingerprint = 14695981039346656037UL;
 
-    public ClusterSimulation(int seed, int nodeCount, bool traceAll = false)
+    public ClusterSimulation(int seed, int nodeCount, bool traceAll = false, bool controllers = false)
     {
         _seed = seed;
         _traceAll = traceAll;
@@ -66,6 +70,12 @@ internal sealed class ClusterSimulation
         _network.LossRate = _random.NextDouble() * 0.1;
         _network.DuplicateRate = _random.NextDouble() * 0.1;
         _network.MaxDelayMs = 2 + _random.Next(25);
+        if (controllers)
+        {
+            _controllers = new ClusterSimulationControllers(seed, nodeCount, () => _nextProposal++);
+            _invariants.Committed += _controllers.Invariants.OnCommitted;
+            Schedule(_controllers.Random.Next(20, 80), new SimEvent(EventKind.Broker, 0));
+        }
         for (var id = 1; id <= nodeCount; id++)
         {
             _nodes[id] = new SimNode(id);
@@ -75,7 +85,7 @@ internal sealed class ClusterSimulation
         Schedule(_random.Next(20, 80), new SimEvent(EventKind.Propose, 0));
     }
 
-    private enum EventKind { Tick, Chaos, Propose, Restart }
+    private enum EventKind { Tick, Chaos, Propose, Restart, Broker }
 
     private readonly record struct SimEvent(EventKind Kind, int Node, int Incarnation = 0);
 
@@ -115,15 +125,18 @@ internal sealed class ClusterSimulation
         {
             throw new SimulationFailure(Describe(e), e);
         }
+        var checks = _controllers?.Invariants;
         return new SimulationResult(_steps, _now, _network.Sent, _invariants.CommittedCount, _invariants.EpochsWithLeader,
-            _crashes, _snapshotsInstalled, _fingerprint);
+            _crashes, _snapshotsInstalled, _fingerprint,
+            checks?.Batches ?? 0, checks?.PartitionChanges ?? 0, checks?.Fencings ?? 0, checks?.BlocksHandedOut ?? 0);
     }
 
     private string Describe(Exception e)
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"seed={_seed} nodes={_nodes.Length - 1} step={_steps} time={_now}ms: {e.Message}");
-        text.AppendLine().Append(CultureInfo.InvariantCulture, $"replay: RAFT_SEED={_seed} RAFT_NODES={_nodes.Length - 1} RAFT_TRACE=1 dotnet test --filter FullyQualifiedName~RaftSimulation");
+        var test = _controllers is null ? "RaftSimulationTests" : "ControllerSimulationTests";
+        text.AppendLine().Append(CultureInfo.InvariantCulture, $"replay: RAFT_SEED={_seed} RAFT_NODES={_nodes.Length - 1} RAFT_TRACE=1 dotnet test tests/Broker.Actors.Tests -c Release --filter FullyQualifiedName~{test}");
         text.AppendLine().AppendLine("last steps:");
         _trace.AppendTo(text);
         if (e is not InvariantViolation)
@@ -191,7 +204,15 @@ internal sealed class ClusterSimulation
                 break;
             case EventKind.Propose:
                 Propose();
-                Schedule(_random.Next(5, 60), e);
+                Schedule(_controllers is null ? _random.Next(5, 60) : _random.Next(50, 200), e);
+                break;
+            case EventKind.Broker:
+                var asked = _controllers!.BrokerEvent(_nodes.Skip(1).Where(n => n.Core is { Role: RaftRole.Leader }).Select(n => n.Id).ToList());
+                if (asked > 0)
+                {
+                    AfterStep(_nodes[asked]);
+                }
+                Schedule(_controllers.Random.Next(5, 25), e);
                 break;
         }
     }
@@ -204,6 +225,7 @@ internal sealed class ClusterSimulation
         _fingerprint = Invariants.Chain(_fingerprint, core.Epoch, (ulong)core.HighWatermark ^ ((ulong)core.Role << 56) ^ (ulong)node.Id);
         _invariants.Check(node.Id, core, node.Log, node.Store);
         ApplyCommitted(node);
+        _controllers?[node.Id].Step(core, node.Log, node.Applied, NodeClock(node));
         _sendBuffer.Clear();
         _sendBuffer.AddRange(core.Outbox);
         core.ClearOutbox();
@@ -223,6 +245,7 @@ internal sealed class ClusterSimulation
     {
         var core = node.Core!;
         var log = node.Log;
+        var imageChanged = false;
         while (node.Applied < core.HighWatermark)
         {
             if (node.Applied < log.LogStartOffset)
@@ -235,18 +258,28 @@ internal sealed class ClusterSimulation
                     throw new InvariantViolation($"node {node.Id} snapshot {snapshot.Id} holds state for offset {end}");
                 }
                 node.Applied = snapshot.Id.Offset;
+                _controllers?[node.Id].LoadSnapshot(snapshot.Id.Offset, snapshot.Data[ControllerSnapshotHeader..]);
+                imageChanged = true;
                 _snapshotsInstalled++;
                 continue;
             }
             var entry = log.Read(node.Applied);
             node.StateHash = Invariants.Chain(node.StateHash, entry.Epoch, Invariants.HashValue(entry));
+            imageChanged |= _controllers?[node.Id].Apply(entry) ?? false;
             node.Applied++;
         }
         _invariants.CheckStateMachine(node.Id, node.Applied, node.StateHash);
+        if (_controllers is not null && imageChanged)
+        {
+            _controllers.Invariants.CheckNodeImage(node.Id, node.Applied, _controllers[node.Id].Image);
+        }
         if (node.Applied - log.LogStartOffset >= _snapshotEvery)
         {
             // 48 bytes: hash, end offset, padding, so a FetchSnapshot takes several 16-byte chunks.
-            var data = new byte[48];
+            // With controllers: hash, end offset, then the image as a metadata snapshot (Kafka's .checkpoint).
+            var image = _controllers?[node.Id].Snapshot();
+            var data = new byte[image is null ? 48 : ControllerSnapshotHeader + image.Length];
+            image?.CopyTo(data.AsSpan(ControllerSnapshotHeader));
             BinaryPrimitives.WriteUInt64LittleEndian(data, node.StateHash);
             BinaryPrimitives.WriteInt64LittleEndian(data.AsSpan(8), node.Applied);
             if (!core.CreateSnapshot(node.Applied, data))
@@ -255,6 +288,8 @@ internal sealed class ClusterSimulation
             }
         }
     }
+
+    private const int ControllerSnapshotHeader = 16;
 
     private void StartNode(SimNode node)
     {
@@ -270,7 +305,7 @@ internal sealed class ClusterSimulation
             FetchMaxEntries = _fetchMaxEntries,
             PreVote = _preVote,
             AppendLingerMs = _appendLingerMs,
-            SnapshotChunkBytes = 16,
+            SnapshotChunkBytes = _controllers is null ? 16 : 1024,
         };
         // Not HashCode.Combine: it is seeded per process, and a seed must replay in a new process too.
         var random = new Random((int)(Invariants.Chain((ulong)_seed, node.Id, (ulong)node.Incarnation) & int.MaxValue));
@@ -278,6 +313,7 @@ internal sealed class ClusterSimulation
         node.Core = new RaftCore(config, node.Log, node.Store, random, NodeClock(node), (long)node.Incarnation << 40);
         node.Applied = 0;
         node.StateHash = 0;
+        _controllers?[node.Id].Reset();
         node.Log.TakeLowestTruncation();
         _invariants.OnRestart(node.Id, node.Core);
         Schedule(_random.Next(TickMs), new SimEvent(EventKind.Tick, node.Id, node.Incarnation));
@@ -467,6 +503,10 @@ internal sealed class ClusterSimulation
     private void CheckCaughtUp()
     {
         var leader = CurrentLeader() ?? throw new InvariantViolation("no leader at the end of the healed phase");
+        if (_controllers is not null && !_controllers[leader.Id].IsActive)
+        {
+            throw new InvariantViolation($"node {leader.Id} leads epoch {leader.Core!.Epoch} 2 s after a commit in the healed network, but its controller is not active");
+        }
         var target = Math.Min(leader.Core!.HighWatermark, _invariants.CommittedCount);
         foreach (var node in _nodes.Skip(1))
         {

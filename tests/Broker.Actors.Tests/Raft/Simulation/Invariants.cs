@@ -42,6 +42,9 @@ internal sealed class Invariants
 
     public int CommittedCount => _committed.Count;
 
+    /// <summary>Each newly committed entry, in log order, once (for checks built on the committed log).</summary>
+    public event Action<RaftEntry>? Committed;
+
     public int EpochsWithLeader => _leaderOfEpoch.Count;
 
     public bool IsCommitted(long proposalId) => _committedProposals.Contains(proposalId);
@@ -191,7 +194,8 @@ internal sealed class Invariants
         var valueHash = HashValue(entry);
         var chain = Chain(ChainHashAt(_committed.Count), entry.Epoch, valueHash);
         _committed.Add(new CommittedEntry(entry.Epoch, valueHash, chain));
-        if (entry.Type == RaftRecordType.Data && entry.Value.Length == 8)
+        // Plain proposals are 8 bytes; controller batches start with their proposal id too.
+        if (entry.Type == RaftRecordType.Data && entry.Value.Length >= 8)
         {
             var proposal = BitConverter.ToInt64(entry.Value.Span);
             if (!_committedProposals.Add(proposal))
@@ -199,6 +203,7 @@ internal sealed class Invariants
                 throw new InvariantViolation($"proposal {proposal} committed twice (second at offset {entry.Offset})");
             }
         }
+        Committed?.Invoke(entry);
     }
 
     public static ulong HashValue(in RaftEntry entry)
