@@ -65,14 +65,11 @@ public sealed class ClassicGroup(string groupId) : Group(groupId)
 
     public override bool IsSubscribedToTopic(string topic) => SubscribedTopics is null || SubscribedTopics.Contains(topic);
 
-    /// <summary>Told of every state change (the shard keeps <see cref="ClassicGroupDirectory"/> current with it).</summary>
-    public Action<ClassicGroup>? StateChanged { get; set; }
 
     public void TransitionTo(GroupState state, long nowMs)
     {
         State = state;
         CurrentStateTimestampMs = nowMs;
-        StateChanged?.Invoke(this);
     }
 
     public static string StateNameOf(GroupState state) => state switch

@@ -1,3 +1,4 @@
+using Broker.Actors.Group.Consumer;
 using Broker.Actors.Kernel;
 using Broker.Protocol.Messages;
 
@@ -14,6 +15,9 @@ public sealed record GroupCoordinatorSettings(int MinSessionTimeoutMs, int MaxSe
 
     /// <summary>How long an unloaded shard keeps answering NOT_COORDINATOR before it stops.</summary>
     public TimeSpan UnloadGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The KIP-848 consumer groups' settings (group.consumer.*).</summary>
+    public ConsumerGroupConfig Consumer { get; init; } = ConsumerGroupConfig.Default;
 }
 
 /// <summary>
@@ -27,6 +31,9 @@ public sealed class GroupCoordinator
 {
     private readonly ActorSystem _system;
     private readonly ActorRef?[] _shards;
+
+    /// <summary>Per partition: its shard is still replaying (set on load, cleared when the shard answers that it loaded).</summary>
+    private readonly bool[] _loading;
     private readonly object _lock = new();
     private int _incarnation;
 
@@ -36,18 +43,13 @@ public sealed class GroupCoordinator
         _system = system;
         Settings = settings;
         _shards = new ActorRef?[partitions];
+        _loading = new bool[partitions];
     }
 
     public GroupCoordinatorSettings Settings { get; }
 
-    /// <summary>Classic groups in use, for the KIP-848 coordinator's id checks.</summary>
-    public ClassicGroupDirectory ClassicGroups { get; } = new();
-
-    /// <summary>
-    /// Receives the records of key version 3+ (KIP-848 consumer groups, share groups) while a shard
-    /// replays its partition, in log order; runs on the shard's thread before its first request.
-    /// </summary>
-    public Action<byte[], byte[]?>? ReplayOtherRecord { get; init; }
+    /// <summary>The topics the KIP-848 assignors see: the current metadata image (called on the shards' threads).</summary>
+    public Func<IConsumerGroupTopics>? Topics { get; init; }
 
     /// <summary>Partitions of __consumer_offsets (the topic's actual count, which decides where groups live).</summary>
     public int Partitions => _shards.Length;
@@ -75,9 +77,24 @@ public sealed class GroupCoordinator
             {
                 return;
             }
-            var shard = _system.ActorOf(GroupCoordinatorShard.Props(log, Settings, ClassicGroups, ReplayOtherRecord),
+            var shard = _system.ActorOf(GroupCoordinatorShard.Props(log, Settings, Topics),
                 $"group-coordinator-{log.Partition}-{++_incarnation}");
+            Volatile.Write(ref _loading[log.Partition], true);
             Volatile.Write(ref _shards[log.Partition], shard);
+            var partition = log.Partition;
+            // The shard answers once it replayed its partition (the question waits behind the load in its mailbox).
+            _ = shard.Ask(ShardLoaded.Instance, TimeSpan.FromMinutes(10)).ContinueWith(_ => MarkLoaded(partition, shard), TaskScheduler.Default);
+        }
+    }
+
+    private void MarkLoaded(int partition, ActorRef shard)
+    {
+        lock (_lock)
+        {
+            if (ReferenceEquals(_shards[partition], shard))
+            {
+                Volatile.Write(ref _loading[partition], false);
+            }
         }
     }
 
@@ -99,8 +116,14 @@ public sealed class GroupCoordinator
     /// <summary>Routes a request to its group's shard; answers NOT_COORDINATOR when this node does not coordinate it.</summary>
     public void Send(GroupRequest request)
     {
-        if (ShardFor(request.GroupId) is { } shard)
+        var partition = PartitionFor(request.GroupId, _shards.Length);
+        if (Volatile.Read(ref _shards[partition]) is { } shard)
         {
+            if (request.AnswersLoadInProgress && Volatile.Read(ref _loading[partition]))
+            {
+                request.Fail(ErrorCode.CoordinatorLoadInProgress);
+                return;
+            }
             shard.Tell(request);
         }
         else
@@ -110,17 +133,21 @@ public sealed class GroupCoordinator
     }
 
     /// <summary>Completes once every loaded shard has replayed its partition (each answers after its load).</summary>
-    public Task WhenLoadedAsync(TimeSpan timeout)
+    public async Task WhenLoadedAsync(TimeSpan timeout)
     {
-        var waits = new List<Task>();
+        var waits = new List<(int Partition, ActorRef Shard, Task Loaded)>();
         for (var p = 0; p < _shards.Length; p++)
         {
             if (Volatile.Read(ref _shards[p]) is { } s)
             {
-                waits.Add(s.Ask(ShardLoaded.Instance, timeout));
+                waits.Add((p, s, s.Ask(ShardLoaded.Instance, timeout)));
             }
         }
-        return Task.WhenAll(waits);
+        await Task.WhenAll(waits.Select(w => w.Loaded)).ConfigureAwait(false);
+        foreach (var (partition, shard, _) in waits)
+        {
+            MarkLoaded(partition, shard);
+        }
     }
 
     /// <summary>Asks every loaded shard and combines their groups.</summary>

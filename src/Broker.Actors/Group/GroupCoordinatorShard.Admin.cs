@@ -1,3 +1,4 @@
+using Broker.Actors.Group.Consumer;
 using Broker.Protocol.Messages;
 
 namespace Broker.Actors.Group;
@@ -40,8 +41,8 @@ public sealed partial class GroupCoordinatorShard
         }
         if (g is not ClassicGroup group)
         {
-            // A KIP-848 group is described by ConsumerGroupDescribe; DescribeGroups answers as Kafka does for it.
-            return new(ErrorCode.None, groupId, g.StateName, g.ProtocolType, string.Empty, []);
+            // Kafka 3.7+: DescribeGroups (v0-5) sees a KIP-848 group as Dead, without an error; ConsumerGroupDescribe describes it.
+            return new(ErrorCode.None, groupId, ClassicGroup.StateNameOf(GroupState.Dead), string.Empty, string.Empty, []);
         }
         var stable = group.State == GroupState.Stable;
         var members = new List<MemberDescription>(group.Members.Count);
@@ -72,6 +73,11 @@ public sealed partial class GroupCoordinatorShard
             delete.Respond(ErrorCode.NonEmptyGroup);
             return;
         }
+        if (group is ConsumerGroup)
+        {
+            DeleteConsumerGroup(delete);
+            return;
+        }
         if (group is ClassicGroup classic)
         {
             classic.TransitionTo(GroupState.Dead, NowMs);
@@ -81,7 +87,6 @@ public sealed partial class GroupCoordinatorShard
             }
         }
         _groups.Remove(groupId);
-        _directory.Remove(groupId);
         var tombstones = new List<(byte[], byte[]?)>();
         if (_offsets.Remove(groupId, out var offsets))
         {

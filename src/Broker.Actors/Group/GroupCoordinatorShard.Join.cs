@@ -30,8 +30,8 @@ public sealed partial class GroupCoordinatorShard
         {
             if (existing is not ClassicGroup classic)
             {
-                // A KIP-848 group of the same id: a classic member cannot join it.
-                respond(JoinError(ErrorCode.InconsistentGroupProtocol, request.MemberId));
+                // A KIP-848 group of the same id: "Group ... is not a classic group" (Kafka 3.7+, no mixed groups here).
+                respond(JoinError(ErrorCode.GroupIdNotFound, request.MemberId));
                 return;
             }
             group = classic;

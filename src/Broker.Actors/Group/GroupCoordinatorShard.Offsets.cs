@@ -12,9 +12,7 @@ public sealed partial class GroupCoordinatorShard
 {
     private void HandleCommit(CommitOffsets commit)
     {
-        var error = commit.MemberValidated
-            ? (string.IsNullOrEmpty(commit.GroupId) ? ErrorCode.InvalidGroupId : ErrorCode.None)
-            : ValidateCommit(commit.GroupId, commit.GenerationId, commit.MemberId, commit.InstanceId);
+        var error = ValidateCommit(commit.GroupId, commit.GenerationId, commit.MemberId, commit.InstanceId, commit.ApiVersion);
         if (error != ErrorCode.None || commit.Offsets.Count == 0)
         {
             commit.Respond(error);
@@ -58,7 +56,7 @@ public sealed partial class GroupCoordinatorShard
     }
 
     /// <summary>The error every partition of a commit gets before looking at the partitions themselves.</summary>
-    private ErrorCode ValidateCommit(string groupId, int generationId, string memberId, string? instanceId)
+    private ErrorCode ValidateCommit(string groupId, int generationId, string memberId, string? instanceId, short apiVersion)
     {
         if (string.IsNullOrEmpty(groupId))
         {
@@ -70,7 +68,8 @@ public sealed partial class GroupCoordinatorShard
         }
         if (g is not ClassicGroup group)
         {
-            return ErrorCode.UnknownMemberId;
+            // A KIP-848 group: the generation is the member epoch; admin commits (-1) only while it is empty.
+            return _consumer.ValidateOffsetCommit(groupId, memberId, generationId, apiVersion) ?? ErrorCode.None;
         }
         if (group.State == GroupState.Dead)
         {
@@ -111,6 +110,12 @@ public sealed partial class GroupCoordinatorShard
         if (string.IsNullOrEmpty(fetch.GroupId))
         {
             fetch.Respond(new FetchOffsetsResult(ErrorCode.InvalidGroupId, []));
+            return;
+        }
+        if (_groups.GetValueOrDefault(fetch.GroupId) is Consumer.ConsumerGroup
+            && _consumer.ValidateOffsetFetch(fetch.GroupId, fetch.MemberId, fetch.MemberEpoch) is { } memberError && memberError != ErrorCode.None)
+        {
+            fetch.Respond(new FetchOffsetsResult(memberError, []));
             return;
         }
         var result = new List<(string, int, CommittedOffset?)>();
@@ -232,7 +237,6 @@ public sealed partial class GroupCoordinatorShard
             foreach (var id in removed)
             {
                 _groups.Remove(id);
-                _directory.Remove(id);
             }
         }
         // Offsets of groups this shard never saw as a group (replayed without metadata) age from their commit.

@@ -1,3 +1,4 @@
+using Broker.Actors.Group.Consumer;
 using Broker.Protocol.Coordinator;
 using Microsoft.Extensions.Logging;
 
@@ -25,12 +26,16 @@ public sealed partial class GroupCoordinatorShard
                     ReplayGroup(key, value, timestamp);
                     break;
                 default:
-                    // 3+: KIP-848 consumer group and share group records, for the coordinator of those groups.
-                    _replayOther?.Invoke(key.ToArray(), value?.ToArray());
+                    // 3 to 8: KIP-848 consumer groups; share-group records (9+) are not served here and are skipped.
+                    if (CoordinatorRecord.Parse(key, value) is { } record)
+                    {
+                        ApplyConsumerRecord(record);
+                    }
                     break;
             }
         });
         var now = NowMs;
+        _consumer.OnLoaded(now);
         foreach (var group in _groups.Values)
         {
             if (group is ClassicGroup classic)
@@ -81,14 +86,16 @@ public sealed partial class GroupCoordinatorShard
         var groupId = OffsetsTopicRecords.ReadGroupMetadataKey(key).group;
         if (value is not { } bytes)
         {
-            _groups.Remove(groupId);
-            _directory.Remove(groupId);
+            // The tombstone of a classic group (deleted, or an empty one a consumer group took over).
+            if (_groups.GetValueOrDefault(groupId) is ClassicGroup)
+            {
+                _groups.Remove(groupId);
+            }
             return;
         }
         var v = OffsetsTopicRecords.ReadGroupMetadataValue(bytes);
         var group = new ClassicGroup(groupId)
         {
-            StateChanged = _onStateChanged,
             GenerationId = v.generation,
             ProtocolTypeOrNull = v.protocolType.Length == 0 ? null : v.protocolType,
             ProtocolName = v.protocol,

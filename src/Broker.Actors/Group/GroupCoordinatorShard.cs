@@ -1,3 +1,4 @@
+using Broker.Actors.Group.Consumer;
 using Broker.Actors.Kernel;
 using Broker.Protocol.Messages;
 using Broker.Protocol.Records;
@@ -10,19 +11,18 @@ namespace Broker.Actors.Group;
 /// and committed offsets that hash to its partition: no locks, one message at a time. It rebuilds them
 /// by replaying the partition when it starts (event sourcing), writes every change as Kafka's own
 /// records before answering, and keeps time with <c>Context.Timers</c> (sessions, rebalance and sync
-/// deadlines, the initial rebalance delay, offset retention). Aspects live in partial files:
+/// deadlines, the initial rebalance delay, offset retention). Both protocols live here: a group id is
+/// either a classic group or a KIP-848 consumer group of this shard. Aspects live in partial files:
 /// .Join (JoinGroup), .Sync (SyncGroup, Heartbeat, LeaveGroup), .Timers, .Offsets (commit, fetch,
-/// delete, expiry), .Admin (list, describe, delete), .Records (replay and the records written).
+/// delete, expiry), .Admin (list, describe, delete), .Records (replay and the records written),
+/// .Consumer (ConsumerGroupHeartbeat, ConsumerGroupDescribe, apply-after-append), .ConsumerTimers.
 /// </summary>
 public sealed partial class GroupCoordinatorShard : ActorBase
 {
     private readonly IOffsetsPartitionLog _log;
     private readonly GroupCoordinatorSettings _settings;
-    private readonly ClassicGroupDirectory _directory;
-    private readonly Action<byte[], byte[]?>? _replayOther;
-    private readonly Action<ClassicGroup> _onStateChanged;
 
-    /// <summary>Every group of this partition, classic or (later) KIP-848, by id.</summary>
+    /// <summary>Every group of this partition, classic or KIP-848 (the <see cref="ConsumerGroup"/>s of <see cref="_consumer"/>), by id.</summary>
     private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
 
     /// <summary>Committed offsets by group, kept apart from membership as in Kafka's OffsetMetadataManager.</summary>
@@ -33,26 +33,19 @@ public sealed partial class GroupCoordinatorShard : ActorBase
     private long _nextWrite;
     private bool _unloaded;
 
-    private GroupCoordinatorShard(IOffsetsPartitionLog log, GroupCoordinatorSettings settings, ClassicGroupDirectory directory,
-        Action<byte[], byte[]?>? replayOther)
+    private GroupCoordinatorShard(IOffsetsPartitionLog log, GroupCoordinatorSettings settings, Func<IConsumerGroupTopics> topics)
     {
         _log = log;
         _settings = settings;
-        _directory = directory;
-        _replayOther = replayOther;
-        _onStateChanged = directory.Update;
+        _topics = topics;
+        _consumer = new ConsumerGroupCoordinator(settings.Consumer, IsClassicGroupInUse, timers: this) { AppliesOwnRecords = false };
     }
 
-    public static Props Props(IOffsetsPartitionLog log, GroupCoordinatorSettings settings, ClassicGroupDirectory? directory = null,
-        Action<byte[], byte[]?>? replayOther = null) =>
-        Kernel.Props.Create(() => new GroupCoordinatorShard(log, settings, directory ?? new ClassicGroupDirectory(), replayOther));
+    /// <param name="topics">The topics as the KIP-848 assignors see them (the current metadata image); none when null.</param>
+    public static Props Props(IOffsetsPartitionLog log, GroupCoordinatorSettings settings, Func<IConsumerGroupTopics>? topics = null) =>
+        Kernel.Props.Create(() => new GroupCoordinatorShard(log, settings, topics ?? (() => NoTopics.Instance)));
 
-    /// <summary>A new classic group of this shard, its state changes published to the directory.</summary>
-    private ClassicGroup NewClassicGroup(string groupId)
-    {
-        var group = new ClassicGroup(groupId) { StateChanged = _onStateChanged };
-        return group;
-    }
+    private static ClassicGroup NewClassicGroup(string groupId) => new(groupId);
 
     public int Partition => _log.Partition;
 
@@ -81,8 +74,24 @@ public sealed partial class GroupCoordinatorShard : ActorBase
             OnReceiveUnloaded(message);
             return;
         }
+        if (WaitsForConsumerWrite(message))
+        {
+            return;
+        }
         switch (message)
         {
+            case ConsumerGroupHeartbeat heartbeat:
+                HandleConsumerHeartbeat(heartbeat);
+                break;
+            case DescribeConsumerGroup describe:
+                describe.Respond(_consumer.Describe(describe.GroupId, _topics()));
+                break;
+            case ConsumerSessionTimeout timeout:
+                OnConsumerSessionTimeout(timeout);
+                break;
+            case ConsumerRebalanceTimeout timeout:
+                OnConsumerRebalanceTimeout(timeout);
+                break;
             case Heartbeat heartbeat:
                 heartbeat.Respond(HandleHeartbeat(heartbeat.Request));
                 break;
@@ -165,10 +174,7 @@ public sealed partial class GroupCoordinatorShard : ActorBase
                 }
             }
         }
-        foreach (var id in _groups.Keys)
-        {
-            _directory.Remove(id);
-        }
+        FailConsumerWaiters(ErrorCode.NotCoordinator);
         _groups.Clear();
         _offsets.Clear();
         Context.Timers.StartSingleTimer(StopShard.Instance, StopShard.Instance, _settings.UnloadGracePeriod);

@@ -11,6 +11,12 @@ namespace Broker.Actors.Group;
 public abstract record GroupRequest(string GroupId)
 {
     public abstract void Fail(ErrorCode error);
+
+    /// <summary>
+    /// While the shard replays its partition: true answers COORDINATOR_LOAD_IN_PROGRESS (the KIP-848 APIs, as Kafka),
+    /// false waits in the shard's mailbox until the load is done (the classic APIs, as before).
+    /// </summary>
+    public virtual bool AnswersLoadInProgress => false;
 }
 
 public sealed record JoinGroup(JoinGroupRequest Request, short Version, string ClientId, string ClientHost, Action<JoinResult> Respond)
@@ -45,8 +51,8 @@ public readonly record struct OffsetToCommit(string Topic, int Partition, Commit
 public sealed record CommitOffsets(string Group, int GenerationId, string MemberId, string? InstanceId,
     IReadOnlyList<OffsetToCommit> Offsets, Action<ErrorCode> Respond) : GroupRequest(Group)
 {
-    /// <summary>The member was already checked by the group's own protocol (a KIP-848 member epoch): store as a simple commit.</summary>
-    public bool MemberValidated { get; init; }
+    /// <summary>The OffsetCommit version: a KIP-848 group answers a stale member epoch with STALE_MEMBER_EPOCH only from v9.</summary>
+    public short ApiVersion { get; init; } = 9;
 
     public override void Fail(ErrorCode error) => Respond(error);
 }
@@ -55,6 +61,11 @@ public sealed record CommitOffsets(string Group, int GenerationId, string Member
 public sealed record FetchOffsets(string Group, IReadOnlyList<(string Topic, IReadOnlyList<int> Partitions)>? Topics, bool RequireStable,
     Action<FetchOffsetsResult> Respond) : GroupRequest(Group)
 {
+    /// <summary>OffsetFetch v9+: the member asking (a KIP-848 group checks its epoch); null and -1 for an admin client.</summary>
+    public string? MemberId { get; init; }
+
+    public int MemberEpoch { get; init; } = -1;
+
     public override void Fail(ErrorCode error) => Respond(new FetchOffsetsResult(error, []));
 }
 

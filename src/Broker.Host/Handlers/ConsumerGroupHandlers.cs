@@ -1,83 +1,49 @@
-using Broker.Actors.Configs;
-using Broker.Actors.Group.Consumer;
+using Broker.Actors.Group;
 using Broker.Host.Network;
 using Broker.Protocol.Messages;
-using Microsoft.Extensions.Logging;
 
 namespace Broker.Host.Handlers;
 
-/// <summary>The new consumer group protocol (KIP-848): ConsumerGroupHeartbeat and ConsumerGroupDescribe.</summary>
+/// <summary>
+/// The new consumer group protocol (KIP-848): ConsumerGroupHeartbeat and ConsumerGroupDescribe go to the shard of
+/// the group's __consumer_offsets partition (<see cref="GroupCoordinatorShard"/>), like the classic APIs.
+/// </summary>
 internal sealed partial class GroupHandlers
 {
-    private ConsumerGroupService? _consumerGroups;
-    private readonly object _consumerGroupsLock = new();
-
-    /// <summary>The consumer-protocol groups; created with __consumer_offsets' log so its replay feeds them.</summary>
-    public ConsumerGroupService ConsumerGroups
-    {
-        get
-        {
-            lock (_consumerGroupsLock)
-            {
-                return _consumerGroups ??= new ConsumerGroupService(node, ConsumerConfig(node), ClassicGroupInUse, () => Loader,
-                    node.System.LoggerFactory.CreateLogger("akkabroker.consumer-groups"));
-            }
-        }
-    }
-
-    private static ConsumerGroupConfig ConsumerConfig(BrokerNode node)
-    {
-        var assignors = node.Settings.Values.GetList(BrokerConfigs.GroupConsumerAssignors).Select(n => PartitionAssignors.ByName(n) ?? throw new InvalidOperationException($"unknown assignor {n}")).ToList();
-        return new ConsumerGroupConfig(
-            (int)Number(node, BrokerConfigs.GroupConsumerSessionTimeoutMs),
-            (int)Number(node, BrokerConfigs.GroupConsumerHeartbeatIntervalMs),
-            (int)Number(node, BrokerConfigs.GroupConsumerMaxSize),
-            assignors);
-    }
-
-    /// <summary>A classic group with members (or rebalancing) keeps its id from the consumer protocol.</summary>
-    private bool ClassicGroupInUse(string groupId) => _offsetsLoader?.Coordinator?.ClassicGroups.IsInUse(groupId) ?? false;
-
     public async ValueTask ConsumerGroupHeartbeatAsync(RequestContext request)
     {
         var heartbeat = request.Decode<ConsumerGroupHeartbeatRequest>();
-        if (!await TryLoadConsumerGroupsAsync().ConfigureAwait(false))
+        var coordinator = await CoordinatorAsync().ConfigureAwait(false);
+        if (coordinator is null)
         {
+            // __consumer_offsets is not up (yet): the client retries.
             request.Respond(new ConsumerGroupHeartbeatResponse { ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress });
             return;
         }
         var host = request.RemoteEndPoint is System.Net.IPEndPoint ip ? "/" + ip.Address : "/" + request.RemoteEndPoint;
-        request.Respond(await ConsumerGroups.HeartbeatAsync(heartbeat, request.ClientId ?? string.Empty, host).ConfigureAwait(false));
+        coordinator.Send(new ConsumerGroupHeartbeat(heartbeat, request.ClientId ?? string.Empty, host, response => request.Respond(response)));
     }
 
     public async ValueTask ConsumerGroupDescribeAsync(RequestContext request)
     {
         var describe = request.Decode<ConsumerGroupDescribeRequest>();
-        var response = new ConsumerGroupDescribeResponse();
-        if (!await TryLoadConsumerGroupsAsync().ConfigureAwait(false))
+        var coordinator = await CoordinatorAsync().ConfigureAwait(false);
+        FanOut<ConsumerGroupDescribeResponse.DescribedGroup>(describe.GroupIds.Count, (i, done) =>
         {
-            foreach (var id in describe.GroupIds)
+            var message = new DescribeConsumerGroup(describe.GroupIds[i], done);
+            if (coordinator is null)
             {
-                response.Groups.Add(new ConsumerGroupDescribeResponse.DescribedGroup { GroupId = id, ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress });
+                message.Fail(ErrorCode.CoordinatorLoadInProgress);
             }
+            else
+            {
+                coordinator.Send(message);
+            }
+        }, results =>
+        {
+            var response = new ConsumerGroupDescribeResponse();
+            response.Groups.AddRange(results);
             request.Respond(response);
-            return;
-        }
-        response.Groups.AddRange(ConsumerGroups.Describe(describe.GroupIds));
-        request.Respond(response);
-    }
-
-    /// <summary>Group state is only answered once __consumer_offsets has been replayed.</summary>
-    private async Task<bool> TryLoadConsumerGroupsAsync()
-    {
-        try
-        {
-            await ConsumerGroups.EnsureLoadedAsync().ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception)
-        {
-            return false;
-        }
+        });
     }
 }

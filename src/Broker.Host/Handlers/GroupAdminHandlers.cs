@@ -21,19 +21,9 @@ internal sealed partial class GroupHandlers
             IReadOnlyList<string> types = request.ApiVersion >= 5 ? list.TypesFilter : [];
             try
             {
+                // Classic and KIP-848 groups alike: each shard lists the groups of its partition.
                 var groups = await coordinator.ListGroupsAsync(states.ToList(), types.ToList()).WaitAsync(ListTimeout).ConfigureAwait(false);
-                var consumerGroups = await TryLoadConsumerGroupsAsync().ConfigureAwait(false) ? ConsumerGroups.List() : [];
-                var consumerIds = consumerGroups.Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
-                foreach (var (groupId, state) in consumerGroups)
-                {
-                    if ((states.Count == 0 || states.Contains(state, StringComparer.OrdinalIgnoreCase))
-                        && (types.Count == 0 || types.Contains("consumer", StringComparer.OrdinalIgnoreCase)))
-                    {
-                        response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = groupId, ProtocolType = "consumer", GroupState = state, GroupType = "consumer" });
-                    }
-                }
-                // A consumer group's committed offsets sit in an empty classic entry: list it once, as a consumer group.
-                foreach (var g in groups.Where(g => !consumerIds.Contains(g.GroupId)).OrderBy(g => g.GroupId, StringComparer.Ordinal))
+                foreach (var g in groups.OrderBy(g => g.GroupId, StringComparer.Ordinal))
                 {
                     response.Groups.Add(new ListGroupsResponse.ListedGroup { GroupId = g.GroupId, ProtocolType = g.ProtocolType, GroupState = g.State, GroupType = g.GroupType });
                 }
@@ -50,17 +40,8 @@ internal sealed partial class GroupHandlers
     {
         var describe = request.Decode<DescribeGroupsRequest>();
         var coordinator = await CoordinatorAsync().ConfigureAwait(false);
-        var consumerGroupsLoaded = await TryLoadConsumerGroupsAsync().ConfigureAwait(false);
-        FanOut<GroupDescription>(describe.Groups.Count, (i, done) =>
-        {
-            if (consumerGroupsLoaded && ConsumerGroups.IsConsumerGroup(describe.Groups[i]))
-            {
-                // Kafka 3.7+: DescribeGroups (v0-5) sees a consumer-protocol group as Dead, without an error.
-                done(new GroupDescription(ErrorCode.None, describe.Groups[i], "Dead", string.Empty, string.Empty, []));
-                return;
-            }
-            Send(coordinator, new DescribeGroup(describe.Groups[i], done));
-        }, results =>
+        // A KIP-848 group is answered by its shard as Kafka 3.7+ does: Dead, without members (ConsumerGroupDescribe describes it).
+        FanOut<GroupDescription>(describe.Groups.Count, (i, done) => Send(coordinator, new DescribeGroup(describe.Groups[i], done)), results =>
         {
             var response = new DescribeGroupsResponse();
             foreach (var d in results)
@@ -91,29 +72,8 @@ internal sealed partial class GroupHandlers
     {
         var delete = request.Decode<DeleteGroupsRequest>();
         var coordinator = await CoordinatorAsync().ConfigureAwait(false);
-        var consumerErrors = new ErrorCode?[delete.GroupsNames.Count];
-        if (await TryLoadConsumerGroupsAsync().ConfigureAwait(false))
-        {
-            for (var i = 0; i < consumerErrors.Length; i++)
-            {
-                consumerErrors[i] = await ConsumerGroups.DeleteAsync(delete.GroupsNames[i]).ConfigureAwait(false);
-            }
-        }
-        FanOut<ErrorCode>(delete.GroupsNames.Count, (i, done) =>
-        {
-            if (consumerErrors[i] is { } consumerError)
-            {
-                if (consumerError != ErrorCode.None)
-                {
-                    done(consumerError);
-                    return;
-                }
-                // A deleted consumer group's offsets sit in an empty classic entry: that goes too (none is fine).
-                Send(coordinator, new DeleteGroup(delete.GroupsNames[i], classic => done(classic == ErrorCode.GroupIdNotFound ? ErrorCode.None : classic)));
-                return;
-            }
-            Send(coordinator, new DeleteGroup(delete.GroupsNames[i], done));
-        }, results =>
+        // The shard deletes either kind of group (a KIP-848 group with its offsets, in one append).
+        FanOut<ErrorCode>(delete.GroupsNames.Count, (i, done) => Send(coordinator, new DeleteGroup(delete.GroupsNames[i], done)), results =>
         {
             var response = new DeleteGroupsResponse();
             for (var i = 0; i < results.Length; i++)

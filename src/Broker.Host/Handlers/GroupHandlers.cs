@@ -13,18 +13,16 @@ internal sealed partial class GroupHandlers(BrokerNode node)
 {
     private OffsetsTopicLoader? _offsetsLoader;
 
-    /// <summary>__consumer_offsets and its shards; its replay also feeds the KIP-848 groups.</summary>
-    // Durations are longs, counts ints: read either without caring which.
-    private static long Number(BrokerNode node, string key) =>
-        Convert.ToInt64(node.Settings.Values[key], System.Globalization.CultureInfo.InvariantCulture);
+    private readonly object _loaderLock = new();
 
+    /// <summary>__consumer_offsets and its shards (classic and KIP-848 groups alike).</summary>
     private OffsetsTopicLoader Loader
     {
         get
         {
-            lock (_consumerGroupsLock)
+            lock (_loaderLock)
             {
-                return _offsetsLoader ??= new OffsetsTopicLoader(node, OffsetsTopicLoader.SettingsOf(node), (key, value) => ConsumerGroups.Replay(key, value));
+                return _offsetsLoader ??= new OffsetsTopicLoader(node, OffsetsTopicLoader.SettingsOf(node));
             }
         }
     }
@@ -111,12 +109,6 @@ internal sealed partial class GroupHandlers(BrokerNode node)
     public async ValueTask JoinGroupAsync(RequestContext request)
     {
         var join = request.Decode<JoinGroupRequest>();
-        if (await TryLoadConsumerGroupsAsync().ConfigureAwait(false) && ConsumerGroups.IsConsumerGroup(join.GroupId))
-        {
-            // Kafka: a group of the consumer protocol is not a classic group.
-            request.Respond(new JoinGroupResponse { ErrorCode = (short)ErrorCode.GroupIdNotFound, MemberId = join.MemberId, GenerationId = -1, ProtocolName = request.ApiVersion >= 7 ? null : string.Empty });
-            return;
-        }
         var host = request.RemoteEndPoint?.ToString() ?? string.Empty;
         await SendAsync(new JoinGroup(join, request.ApiVersion, request.ClientId ?? string.Empty, "/" + host, result =>
         {

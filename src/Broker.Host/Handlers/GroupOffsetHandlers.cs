@@ -40,22 +40,7 @@ internal sealed partial class GroupHandlers
             }
             response.Topics.Add(topicResponse);
         }
-        // A consumer-protocol (KIP-848) group checks the member epoch itself; its offsets are then stored as a simple commit.
-        var memberError = await TryLoadConsumerGroupsAsync().ConfigureAwait(false)
-            ? ConsumerGroups.ValidateOffsetCommit(commit.GroupId, commit.MemberId, generation, request.ApiVersion)
-            : null;
-        if (memberError is { } rejected && rejected != ErrorCode.None)
-        {
-            foreach (var t in response.Topics)
-            {
-                foreach (var p in t.Partitions)
-                {
-                    p.ErrorCode = (short)rejected;
-                }
-            }
-            request.Respond(response);
-            return;
-        }
+        // The shard checks the generation of a classic group, or the member epoch of a KIP-848 group.
         await SendAsync(new CommitOffsets(commit.GroupId, generation, commit.MemberId, commit.GroupInstanceId, accepted, error =>
         {
             if (error != ErrorCode.None)
@@ -70,7 +55,7 @@ internal sealed partial class GroupHandlers
                 }
             }
             request.Respond(response);
-        }) { MemberValidated = memberError is not null }).ConfigureAwait(false);
+        }) { ApiVersion = request.ApiVersion }).ConfigureAwait(false);
     }
 
     public async ValueTask OffsetFetchAsync(RequestContext request)
@@ -79,17 +64,15 @@ internal sealed partial class GroupHandlers
         var coordinator = await CoordinatorAsync().ConfigureAwait(false);
         if (request.ApiVersion >= 8)
         {
-            var consumerGroupsLoaded = request.ApiVersion >= 9 && await TryLoadConsumerGroupsAsync().ConfigureAwait(false);
             FanOut<FetchOffsetsResult>(fetch.Groups.Count, (i, done) =>
             {
                 var group = fetch.Groups[i];
-                if (consumerGroupsLoaded && ConsumerGroups.ValidateOffsetFetch(group.GroupId, group.MemberId, group.MemberEpoch) is { } memberError
-                    && memberError != ErrorCode.None)
+                // v9+: the member's epoch, which the shard checks against a KIP-848 group.
+                Send(coordinator, new FetchOffsets(group.GroupId, group.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(), fetch.RequireStable, done)
                 {
-                    done(new FetchOffsetsResult(memberError, []));
-                    return;
-                }
-                Send(coordinator, new FetchOffsets(group.GroupId, group.Topics?.Select(t => (t.Name, (IReadOnlyList<int>)t.PartitionIndexes)).ToList(), fetch.RequireStable, done));
+                    MemberId = request.ApiVersion >= 9 ? group.MemberId : null,
+                    MemberEpoch = request.ApiVersion >= 9 ? group.MemberEpoch : -1,
+                });
             }, results =>
             {
                 var response = new OffsetFetchResponse();

@@ -1,5 +1,6 @@
 using Broker.Actors.Configs;
 using Broker.Actors.Group;
+using Broker.Actors.Group.Consumer;
 using Broker.Actors.Metadata;
 using Broker.Protocol.Messages;
 
@@ -11,7 +12,7 @@ namespace Broker.Host.Handlers;
 /// partition (each replays its partition). A single node leads every partition; once the cluster
 /// exists, <see cref="GroupCoordinator.Load"/> / <see cref="GroupCoordinator.Unload"/> follow leadership instead.
 /// </summary>
-internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettings settings, Action<byte[], byte[]?>? replayOtherRecord = null)
+internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettings settings)
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private readonly object _lock = new();
@@ -49,7 +50,7 @@ internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettin
         var deadline = DateTime.UtcNow + ReadyTimeout;
         // The topic's own partition count decides where groups live, whatever the setting says now.
         var count = node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName)?.Partitions.Length ?? settings.OffsetsTopicPartitions;
-        var coordinator = new GroupCoordinator(node.System, settings, count) { ReplayOtherRecord = replayOtherRecord };
+        var coordinator = new GroupCoordinator(node.System, settings, count) { Topics = () => new MetadataImageTopics(node.Metadata.Current) };
         for (var p = 0; p < count; p++)
         {
             Broker.Actors.Partition.PartitionHandle? handle;
@@ -63,38 +64,9 @@ internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettin
             }
             coordinator.Load(new PartitionOffsetsLog(handle));
         }
-        // Ready means replayed: the KIP-848 groups are complete once every shard went through its partition.
+        // Ready means replayed: every shard went through its partition (classic and KIP-848 groups, offsets).
         await coordinator.WhenLoadedAsync(ReadyTimeout).ConfigureAwait(false);
         return coordinator;
-    }
-
-    /// <summary>
-    /// Hands records (a null value is a tombstone) to the group's partition at once, so callers that call this in
-    /// order under their own lock get them appended in that order; the task completes with the append's error.
-    /// For the KIP-848 groups, which write beside the classic shards. Call only after <see cref="EnsureReadyAsync"/>.
-    /// </summary>
-    public Task<ErrorCode> StartAppend(string groupId, IReadOnlyList<(byte[] Key, byte[]? Value)> records)
-    {
-        var count = node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName)?.Partitions.Length ?? settings.OffsetsTopicPartitions;
-        var handle = node.Replicas.Get(OffsetsTopicRecords.TopicName, GroupCoordinator.PartitionFor(groupId, count));
-        if (handle is null)
-        {
-            return Task.FromResult(ErrorCode.CoordinatorNotAvailable);
-        }
-        byte[] batch;
-        using (var builder = new Broker.Protocol.Records.RecordBatchBuilder(Broker.Protocol.Records.CompressionType.None, 1024))
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            foreach (var (key, value) in records)
-            {
-                builder.Append(now, key, value);
-            }
-            batch = builder.ToArray();
-        }
-        var completion = new TaskCompletionSource<ErrorCode>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new PartitionOffsetsLog(handle).Append(batch, error => completion.TrySetResult(error == ErrorCode.None ? ErrorCode.None : ErrorCode.CoordinatorNotAvailable));
-        return completion.Task.WaitAsync(ReadyTimeout).ContinueWith(
-            t => t.IsCompletedSuccessfully ? t.Result : ErrorCode.RequestTimedOut, TaskScheduler.Default);
     }
 
     public static GroupCoordinatorSettings SettingsOf(BrokerNode node) =>
@@ -106,7 +78,19 @@ internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettin
         {
             OffsetsRetentionMs = Number(node, BrokerConfigs.OffsetsRetentionMinutes) * 60_000,
             OffsetsRetentionCheckIntervalMs = Number(node, BrokerConfigs.OffsetsRetentionCheckIntervalMs),
+            Consumer = ConsumerConfig(node),
         };
+
+    private static ConsumerGroupConfig ConsumerConfig(BrokerNode node)
+    {
+        var assignors = node.Settings.Values.GetList(BrokerConfigs.GroupConsumerAssignors)
+            .Select(n => PartitionAssignors.ByName(n) ?? throw new InvalidOperationException($"unknown assignor {n}")).ToList();
+        return new ConsumerGroupConfig(
+            (int)Number(node, BrokerConfigs.GroupConsumerSessionTimeoutMs),
+            (int)Number(node, BrokerConfigs.GroupConsumerHeartbeatIntervalMs),
+            (int)Number(node, BrokerConfigs.GroupConsumerMaxSize),
+            assignors);
+    }
 
     // Durations are longs, counts ints: read either without caring which.
     private static long Number(BrokerNode node, string key) =>

@@ -62,19 +62,29 @@ internal sealed class ClusterGroups(BrokerNode node)
         {
             throw new ManagementProblem(502, $"DescribeGroups {groupId} on node {coordinatorId}: {(ErrorCode)group.ErrorCode}");
         }
+        var (state, protocolType, protocol) = (group.GroupState, group.ProtocolType, group.ProtocolData);
+        var members = group.Members.Select(m => new GroupMemberView(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost,
+            group.ProtocolType == "consumer" ? DecodeAssignment(m.MemberAssignment.Span) : [])).ToList();
+        if (group.GroupState == "Dead" && group.Members.Count == 0
+            && await DescribeConsumerGroupAsync(coordinator, groupId, coordinatorId, errors, cancellationToken).ConfigureAwait(false) is { } kip848)
+        {
+            // Kafka 3.7+ answers DescribeGroups for a KIP-848 group as Dead: ConsumerGroupDescribe has its real state.
+            (state, protocolType, protocol) = (kip848.GroupState, "consumer", kip848.AssignorName);
+            members = kip848.Members.Select(m => new GroupMemberView(m.MemberId, m.InstanceId, m.ClientId, m.ClientHost,
+                [.. m.Assignment.TopicPartitions.OrderBy(t => t.TopicName, StringComparer.Ordinal)
+                    .Select(t => new AssignedPartitions(t.TopicName, [.. t.Partitions.Order()]))])).ToList();
+        }
         var fetched = await coordinator.SendAsync<OffsetFetchResponse>(
             new OffsetFetchRequest { GroupId = groupId, Topics = null }, 7, Timeout, cancellationToken).ConfigureAwait(false);
         if (fetched.ErrorCode != 0)
         {
             errors.Add($"OffsetFetch on node {coordinatorId}: {(ErrorCode)fetched.ErrorCode}");
         }
-        if (group.GroupState == "Dead" && group.Members.Count == 0 && fetched.Topics.Count == 0)
+        if (state == "Dead" && members.Count == 0 && fetched.Topics.Count == 0)
         {
             return null;
         }
 
-        var members = group.Members.Select(m => new GroupMemberView(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost,
-            group.ProtocolType == "consumer" ? DecodeAssignment(m.MemberAssignment.Span) : [])).ToList();
         var owner = new Dictionary<(string, int), string>();
         foreach (var m in members)
         {
@@ -105,8 +115,27 @@ internal sealed class ClusterGroups(BrokerNode node)
             var lag = kv.Value is { } c && end is { } l ? Math.Max(0, l - c) : (long?)null;
             return new GroupPartitionView(kv.Key.Topic, kv.Key.Partition, kv.Value, end, lag, owner.GetValueOrDefault(kv.Key));
         }).ToList();
-        return new GroupView(group.GroupId, group.GroupState, group.ProtocolType, group.ProtocolData, coordinatorId, members, partitions,
+        return new GroupView(group.GroupId, state, protocolType, protocol, coordinatorId, members, partitions,
             partitions.Sum(p => p.Lag ?? 0), errors);
+    }
+
+    /// <summary>ConsumerGroupDescribe (v0) of a KIP-848 group; null when the group is not one (GROUP_ID_NOT_FOUND) or cannot be asked.</summary>
+    private static async Task<ConsumerGroupDescribeResponse.DescribedGroup?> DescribeConsumerGroupAsync(NodeConnection coordinator, string groupId,
+        int coordinatorId, List<string> errors, CancellationToken cancellationToken)
+    {
+        var response = await coordinator.SendAsync<ConsumerGroupDescribeResponse>(
+            new ConsumerGroupDescribeRequest { GroupIds = [groupId] }, 0, Timeout, cancellationToken).ConfigureAwait(false);
+        var described = response.Groups.SingleOrDefault();
+        if (described is null || described.ErrorCode == (short)ErrorCode.GroupIdNotFound)
+        {
+            return null;
+        }
+        if (described.ErrorCode != 0)
+        {
+            errors.Add($"ConsumerGroupDescribe on node {coordinatorId}: {(ErrorCode)described.ErrorCode}");
+            return null;
+        }
+        return described;
     }
 
     /// <summary>ListOffsets (latest) to each partition's leader, grouped by leader.</summary>

@@ -3,9 +3,10 @@ namespace Broker.Actors.Group.Consumer;
 /// <summary>
 /// A consumer-protocol group (Kafka's ConsumerGroup): group epoch, members, target assignment and its epoch,
 /// the subscription metadata it assigned from, and which epoch owns each partition. Only the replay of records
-/// changes it (<see cref="ConsumerGroupCoordinator"/>), on the live path and on load alike.
+/// changes it (<see cref="ConsumerGroupCoordinator"/>), on the live path and on load alike. As a
+/// <see cref="Broker.Actors.Group.Group"/> it sits in its coordinator shard's groups beside the classic ones.
 /// </summary>
-public sealed class ConsumerGroup(string groupId)
+public sealed class ConsumerGroup(string groupId) : Broker.Actors.Group.Group(groupId)
 {
     private readonly Dictionary<string, ConsumerGroupMember> _members = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _staticMembers = new(StringComparer.Ordinal);
@@ -13,7 +14,20 @@ public sealed class ConsumerGroup(string groupId)
     private readonly Dictionary<(Guid TopicId, int Partition), int> _partitionEpochs = new();
     private readonly Dictionary<string, int> _subscribedTopicCounts = new(StringComparer.Ordinal);
 
-    public string GroupId { get; } = groupId;
+    public override string GroupType => ConsumerProtocol.ProtocolType;
+
+    public override string StateName => StateNameOf(State);
+
+    public override string ProtocolType => ConsumerProtocol.ProtocolType;
+
+    public override bool IsEmpty => _members.Count == 0;
+
+    public override bool IsDead => false;
+
+    /// <summary>As Kafka's ConsumerGroup: offsets age from their own commit time.</summary>
+    public override long? EmptySinceMs => null;
+
+    public override bool IsSubscribedToTopic(string topic) => _subscribedTopicCounts.ContainsKey(topic);
 
     public int GroupEpoch { get; set; }
 
@@ -54,7 +68,7 @@ public sealed class ConsumerGroup(string groupId)
         }
     }
 
-    public static string StateName(ConsumerGroupState state) => state switch
+    public static string StateNameOf(ConsumerGroupState state) => state switch
     {
         ConsumerGroupState.Assigning => "Assigning",
         ConsumerGroupState.Reconciling => "Reconciling",

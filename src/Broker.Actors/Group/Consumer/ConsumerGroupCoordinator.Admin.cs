@@ -19,7 +19,7 @@ public sealed partial class ConsumerGroupCoordinator
         var described = new ConsumerGroupDescribeResponse.DescribedGroup
         {
             GroupId = groupId,
-            GroupState = ConsumerGroup.StateName(group.State),
+            GroupState = ConsumerGroup.StateNameOf(group.State),
             GroupEpoch = group.GroupEpoch,
             AssignmentEpoch = group.AssignmentEpoch,
             AssignorName = group.PreferredServerAssignor(DefaultAssignor),
@@ -59,7 +59,7 @@ public sealed partial class ConsumerGroupCoordinator
 
     /// <summary>ListGroups rows of the consumer groups: id and state name (protocol type "consumer", group type "consumer").</summary>
     public IEnumerable<(string GroupId, string State)> List() =>
-        _groups.Values.Select(g => (g.GroupId, ConsumerGroup.StateName(g.State)));
+        _groups.Values.Select(g => (g.GroupId, ConsumerGroup.StateNameOf(g.State)));
 
     /// <summary>
     /// OffsetCommit against a consumer group: admin commits (epoch &lt; 0) only while it is empty, otherwise the member
@@ -107,7 +107,7 @@ public sealed partial class ConsumerGroupCoordinator
         return memberEpoch == member.MemberEpoch ? ErrorCode.None : ErrorCode.StaleMemberEpoch;
     }
 
-    /// <summary>DeleteGroups of a consumer group: only an empty one; its tombstones (applied). Null when not a consumer group.</summary>
+    /// <summary>DeleteGroups of a consumer group: only an empty one; its tombstones (applied unless deferred). Null when not a consumer group.</summary>
     public CoordinatorResult<ErrorCode>? DeleteGroup(string groupId)
     {
         if (!_groups.TryGetValue(groupId, out var group))
@@ -124,10 +124,7 @@ public sealed partial class ConsumerGroupCoordinator
             ConsumerGroupRecords.SubscriptionMetadataTombstone(groupId),
             ConsumerGroupRecords.GroupEpochTombstone(groupId),
         ];
-        foreach (var r in records)
-        {
-            Replay(r);
-        }
+        Apply(records);
         return new(ErrorCode.None, records);
     }
 }

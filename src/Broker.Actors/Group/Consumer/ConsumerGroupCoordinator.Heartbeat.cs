@@ -228,11 +228,10 @@ public sealed partial class ConsumerGroupCoordinator
             records.Add(ConsumerGroupRecords.CurrentAssignment(groupId, reconciled));
         }
 
-        foreach (var r in records)
-        {
-            Replay(r);
-        }
-        if (metadataRefreshed && _groups.TryGetValue(groupId, out var stored))
+        Apply(records);
+        // Deferred records (the shard applies them once appended) leave the version to the next heartbeat: an append that
+        // fails must not leave the group believing its subscription metadata is current.
+        if (metadataRefreshed && (AppliesOwnRecords || records.Count == 0) && _groups.TryGetValue(groupId, out var stored))
         {
             stored.MetadataVersion = topics.Version;
         }
@@ -248,7 +247,7 @@ public sealed partial class ConsumerGroupCoordinator
             }
             else
             {
-                _rebalanceDeadlines.Remove((groupId, memberId));
+                _timers.CancelRebalance(groupId, memberId);
             }
         }
         ScheduleSessionTimeout(groupId, memberId, nowMs);
@@ -338,10 +337,7 @@ public sealed partial class ConsumerGroupCoordinator
                 })]
                 : FenceMember(group, member, topics);
         }
-        foreach (var r in records)
-        {
-            Replay(r);
-        }
+        Apply(records);
         return new(new ConsumerGroupHeartbeatResponse { MemberId = memberId, MemberEpoch = memberEpoch }, records);
     }
 

@@ -121,16 +121,22 @@ public sealed partial class ConsumerGroupCoordinator
     /// <summary>After a load, every member's session starts now, and members still revoking get their rebalance timeout again.</summary>
     public void OnLoaded(long nowMs)
     {
-        foreach (var group in _groups.Values)
+        foreach (var groupId in _groups.Keys)
         {
-            foreach (var member in group.Members.Values)
-            {
-                ScheduleSessionTimeout(group.GroupId, member.MemberId, nowMs);
-                if (member.State == MemberState.UnrevokedPartitions)
-                {
-                    ScheduleRebalanceTimeout(group.GroupId, member.MemberId, member.MemberEpoch, member.RebalanceTimeoutMs, nowMs);
-                }
-            }
+            RestartTimers(groupId, nowMs);
+        }
+    }
+
+    /// <summary>The records a call produced, applied now unless the caller applies them once they are appended.</summary>
+    private void Apply(List<CoordinatorRecord> records)
+    {
+        if (!AppliesOwnRecords)
+        {
+            return;
+        }
+        foreach (var r in records)
+        {
+            Replay(r);
         }
     }
 }

@@ -8,15 +8,16 @@ public sealed record ConsumerGroupConfig(int SessionTimeoutMs, int HeartbeatInte
     public static ConsumerGroupConfig Default { get; } = new(45000, 5000, int.MaxValue, [new UniformAssignor(), new RangeAssignor()]);
 }
 
-/// <summary>What a call produced: the records to append (already applied here) and, for a request, its answer.</summary>
+/// <summary>What a call produced: the records to append (already applied here unless deferred) and, for a request, its answer.</summary>
 public sealed record CoordinatorResult<T>(T Response, IReadOnlyList<CoordinatorRecord> Records);
 
 /// <summary>
 /// The consumer-protocol half of Kafka's GroupMetadataManager for the groups of one __consumer_offsets partition:
 /// ConsumerGroupHeartbeat (join, reconcile, leave), session and rebalance timeouts, describe, and the member-epoch
 /// checks of offset commits and fetches. Pure and single-threaded: the caller serializes calls and passes the time
-/// in; each change is a list of records that is applied here through <see cref="Replay"/> (the very path a load
-/// from the log takes) and that the caller appends to the partition.
+/// in; each change is a list of records that is applied through <see cref="Replay"/> (the very path a load from the
+/// log takes) and that the caller appends to the partition. With <see cref="AppliesOwnRecords"/> off the caller
+/// replays them itself once the append succeeded, so a failed append leaves the groups as they were.
 /// </summary>
 public sealed partial class ConsumerGroupCoordinator
 {
@@ -27,8 +28,15 @@ public sealed partial class ConsumerGroupCoordinator
 
     /// <param name="classicGroupInUse">Whether a classic group with members holds this id (it cannot become a consumer group).</param>
     /// <param name="newMemberId">Member ids for members that join without one (tests pass a deterministic source).</param>
-    public ConsumerGroupCoordinator(ConsumerGroupConfig config, Func<string, bool>? classicGroupInUse = null, Func<string>? newMemberId = null)
+    /// <param name="timers">Runs the session and rebalance timeouts; null keeps them in a table driven by <see cref="Tick"/>.</param>
+    public ConsumerGroupCoordinator(ConsumerGroupConfig config, Func<string, bool>? classicGroupInUse = null, Func<string>? newMemberId = null,
+        IConsumerGroupTimers? timers = null)
     {
+        if (timers is null)
+        {
+            _table = new DeadlineTable();
+        }
+        _timers = timers ?? _table!;
         if (config.Assignors.Count == 0)
         {
             throw new ArgumentException("at least one assignor is needed", nameof(config));
@@ -39,6 +47,12 @@ public sealed partial class ConsumerGroupCoordinator
     }
 
     public ConsumerGroupConfig Config => _config;
+
+    /// <summary>
+    /// True (default): a call applies the records it returns. False: the caller replays them through <see cref="Replay"/>
+    /// once they are in the log (calls on one group must then wait for the previous one's records to be applied).
+    /// </summary>
+    public bool AppliesOwnRecords { get; init; } = true;
 
     public string DefaultAssignor => _config.Assignors[0].Name;
 
