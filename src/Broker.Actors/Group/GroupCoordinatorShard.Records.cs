@@ -27,7 +27,7 @@ public sealed partial class GroupCoordinatorShard
                     break;
                 default:
                     // 3 to 8: KIP-848 consumer groups; share-group records (9+) are not served here and are skipped.
-                    if (CoordinatorRecord.Parse(key, value) is { } record)
+                    if (ParseConsumerRecord(key, value) is { } record)
                     {
                         ApplyConsumerRecord(record);
                     }
@@ -49,6 +49,21 @@ public sealed partial class GroupCoordinatorShard
             }
         }
         Log.LogDebug("__consumer_offsets-{Partition}: replayed {Records} records", _log.Partition, records);
+    }
+
+    /// <summary>A record this broker cannot decode is logged and skipped rather than keeping the whole partition's groups down.</summary>
+    private CoordinatorRecord? ParseConsumerRecord(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value)
+    {
+        try
+        {
+            return CoordinatorRecord.Parse(key, value);
+        }
+        catch (Exception ex)
+        {
+            Log.LogError(ex, "__consumer_offsets-{Partition}: skipping an undecodable consumer group record (key type {Type})",
+                _log.Partition, OffsetsTopicRecords.KeyVersion(key.Span));
+            return null;
+        }
     }
 
     private void ReplayOffset(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte>? value)
