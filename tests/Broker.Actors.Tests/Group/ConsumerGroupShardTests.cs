@@ -62,8 +62,16 @@ public sealed class ConsumerGroupShardTests : ShardTestBase
         }
     }
 
+    /// <summary>Ask with room for a loaded machine (these tests run beside the whole suite on two cores).</summary>
+    private T AskPatiently<T>(ActorRef shard, Func<Action<T>, object> message)
+    {
+        var probe = CreateTestProbe();
+        shard.Tell(message(r => probe.Ref.Tell(r!)));
+        return probe.ExpectMsg<T>(TimeSpan.FromSeconds(20));
+    }
+
     private ConsumerGroupHeartbeatResponse Heartbeat(ActorRef shard, ConsumerGroupHeartbeatRequest request) =>
-        Ask<ConsumerGroupHeartbeatResponse>(shard, done => new ConsumerGroupHeartbeat(request, "client", "/127.0.0.1", done));
+        AskPatiently<ConsumerGroupHeartbeatResponse>(shard, done => new ConsumerGroupHeartbeat(request, "client", "/127.0.0.1", done));
 
     private ConsumerGroupHeartbeatResponse Beat(ActorRef shard, Member member)
     {
@@ -73,10 +81,10 @@ public sealed class ConsumerGroupShardTests : ShardTestBase
     }
 
     private ConsumerGroupDescribeResponse.DescribedGroup DescribeConsumer(ActorRef shard, string group) =>
-        Ask<ConsumerGroupDescribeResponse.DescribedGroup>(shard, done => new DescribeConsumerGroup(group, done));
+        AskPatiently<ConsumerGroupDescribeResponse.DescribedGroup>(shard, done => new DescribeConsumerGroup(group, done));
 
     private IReadOnlyList<ListedGroup> List(ActorRef shard) =>
-        Ask<ListGroupsResult>(shard, done => new ListGroups([], [], done)).Groups;
+        AskPatiently<ListGroupsResult>(shard, done => new ListGroups([], [], done)).Groups;
 
     /// <summary>Two members heartbeat until the group is Stable (each revokes what it lost, then gets what is freed).</summary>
     private (Member A, Member B) TwoStableMembers(ActorRef shard, string group)
@@ -182,7 +190,7 @@ public sealed class ConsumerGroupShardTests : ShardTestBase
         AwaitCondition(() => log.HeldCount == 1);
         Assert.Contains(new ListedGroup("g", "consumer", "Stable", "consumer"), List(shard));
         log.Release();
-        b.Take(probe.ExpectMsg<ConsumerGroupHeartbeatResponse>());
+        b.Take(probe.ExpectMsg<ConsumerGroupHeartbeatResponse>(TimeSpan.FromSeconds(20)));
         Assert.Equal(2, b.Epoch);
         Assert.Equal((2, 2), (DescribeConsumer(shard, "g").Members.Count, DescribeConsumer(shard, "g").GroupEpoch));
         // The member that was there all along carries on (it revokes what the new one gets).
