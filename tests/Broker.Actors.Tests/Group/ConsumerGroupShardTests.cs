@@ -254,4 +254,39 @@ public sealed class ConsumerGroupShardTests : ShardTestBase
         Assert.Equal((short)ErrorCode.NotCoordinator, Heartbeat(shard, new Member("g").Request(_topics.ByName("t1")!.Id)).ErrorCode);
         Assert.Equal((short)ErrorCode.NotCoordinator, DescribeConsumer(shard, "g").ErrorCode);
     }
+
+    /// <summary>A partition whose replay waits for the test: the shard stays in its load meanwhile.</summary>
+    private sealed class SlowReplayLog(MemoryOffsetsLog inner, ManualResetEventSlim release) : IOffsetsPartitionLog
+    {
+        public int Partition => inner.Partition;
+
+        public void Replay(OffsetsRecordVisitor visitor)
+        {
+            release.Wait(TimeSpan.FromSeconds(60));
+            inner.Replay(visitor);
+        }
+
+        public void Append(byte[] batch, Action<ErrorCode> completed) => inner.Append(batch, completed);
+    }
+
+    [Fact]
+    public void While_its_shard_replays_a_consumer_group_request_gets_coordinator_load_in_progress()
+    {
+        using var release = new ManualResetEventSlim();
+        var coordinator = new GroupCoordinator(Sys, Settings(), 1) { Topics = () => _topics };
+        coordinator.Load(new SlowReplayLog(new MemoryOffsetsLog(), release));
+        var probe = CreateTestProbe();
+        var join = new Member("g").Request(_topics.ByName("t1")!.Id);
+        coordinator.Send(new ConsumerGroupHeartbeat(join, "client", "/127.0.0.1", r => probe.Ref.Tell(r)));
+        Assert.Equal((short)ErrorCode.CoordinatorLoadInProgress, probe.ExpectMsg<ConsumerGroupHeartbeatResponse>(TimeSpan.FromSeconds(20)).ErrorCode);
+        coordinator.Send(new DescribeConsumerGroup("g", r => probe.Ref.Tell(r)));
+        Assert.Equal((short)ErrorCode.CoordinatorLoadInProgress, probe.ExpectMsg<ConsumerGroupDescribeResponse.DescribedGroup>(TimeSpan.FromSeconds(20)).ErrorCode);
+
+        release.Set();
+        AwaitCondition(() =>
+        {
+            coordinator.Send(new ConsumerGroupHeartbeat(join, "client", "/127.0.0.1", r => probe.Ref.Tell(r)));
+            return probe.ExpectMsg<ConsumerGroupHeartbeatResponse>(TimeSpan.FromSeconds(20)).ErrorCode == 0;
+        }, TimeSpan.FromSeconds(60), "the shard never finished loading");
+    }
 }
