@@ -23,6 +23,7 @@ public static partial class BrokerConfigs
     public const string MetadataLogMaxRecordBytesBetweenSnapshots = "metadata.log.max.record.bytes.between.snapshots";
     public const string BrokerSessionTimeoutMs = "broker.session.timeout.ms";
     public const string BrokerHeartbeatIntervalMs = "broker.heartbeat.interval.ms";
+    public const string ControllerBrokerLivenessProbeIntervalMs = "controller.broker.liveness.probe.interval.ms";
     public const string MetadataLogDir = "metadata.log.dir";
 
     // Network.
@@ -140,6 +141,7 @@ public static partial class BrokerConfigs
            .Define(MetadataLogMaxRecordBytesBetweenSnapshots, ConfigType.Size, "20971520", atLeast1, Medium, "Committed metadata bytes after which a node writes a metadata snapshot and deletes the log behind it.")
            .Define(BrokerSessionTimeoutMs, ConfigType.Duration, "9000", int1, Medium, "A broker whose heartbeats stop for this long is fenced by the controller.")
            .Define(BrokerHeartbeatIntervalMs, ConfigType.Duration, "2000", int1, Medium, "How often a broker heartbeats to the active controller.")
+           .Define(ControllerBrokerLivenessProbeIntervalMs, ConfigType.Duration, "500", int0, Medium, "How often the active controller checks a broker whose connection to it closed since its last heartbeat (or that has not heartbeated to it since it became active) by connecting to its listeners; a broker whose every listener refuses is fenced at once, without waiting for broker.session.timeout.ms. A paused or unreachable broker still waits out its session. 0 turns the check off.")
            .Define(MetadataLogDir, ConfigType.String, null, null, High, "Directory of the cluster metadata log; defaults to the first of log.dirs.")
 
            .Define(Listeners, ConfigType.List, "PLAINTEXT://:9092", ListenerEndpoint.Validator, High, "Addresses to listen on as NAME://host:port; an empty host binds all interfaces.")

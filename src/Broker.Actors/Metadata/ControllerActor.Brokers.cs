@@ -19,7 +19,7 @@ internal sealed partial class ControllerActor
     internal sealed record BrokerHeartbeat(int BrokerId, long BrokerEpoch, long CurrentMetadataOffset, bool WantFence, bool WantShutDown) : ICommand;
 
     /// <summary>Internal: fence brokers whose sessions expired.</summary>
-    private sealed record FenceExpired(IReadOnlyList<int> BrokerIds) : ICommand;
+    private sealed record FenceExpired(IReadOnlyList<int> BrokerIds, string? Reason = null) : ICommand;
 
     private sealed record CheckSessions
     {
@@ -64,7 +64,7 @@ internal sealed partial class ControllerActor
                 }
                 return true;
             default:
-                return false;
+                return OnLivenessMessage(message);
         }
     }
 
@@ -79,6 +79,7 @@ internal sealed partial class ControllerActor
         }
         var period = TimeSpan.FromMilliseconds(Math.Max(10, Math.Min(_settings.SessionTimeoutMs / 4, 1000)));
         Context.Timers.StartPeriodicTimer("sessions", CheckSessions.Instance, period);
+        OnLivenessActivated();
     }
 
     private void OnDeactivated()
@@ -86,23 +87,23 @@ internal sealed partial class ControllerActor
         Context.Timers.Cancel("sessions");
         _lastContact.Clear();
         _contacted.Clear();
+        OnLivenessDeactivated();
     }
 
-    private void OnCommitted()
-    {
-    }
+    private void OnCommitted() => FenceGone();
 
     private ControllerResult HandleRegisterBroker(RegisterBroker m)
     {
         var sessionHeld = _contacted.Contains(m.BrokerId)
             && Environment.TickCount64 - _lastContact.GetValueOrDefault(m.BrokerId) <= _settings.SessionTimeoutMs;
-        var (reply, records) = ControllerDecisions.RegisterBroker(Image, m, sessionHeld);
+        var (reply, records) = ControllerDecisions.RegisterBroker(Image, m, sessionHeld, _settings.BrokerValues);
         if (records.Count == 0)
         {
             return ControllerResult.Of(reply, records);
         }
         _lastContact[m.BrokerId] = Environment.TickCount64;
         _contacted.Add(m.BrokerId);
+        Vouch(m.BrokerId);
         var brokerId = m.BrokerId;
         return new ControllerResult(records, offset =>
         {
@@ -120,6 +121,7 @@ internal sealed partial class ControllerActor
         {
             _lastContact[m.BrokerId] = Environment.TickCount64;
             _contacted.Add(m.BrokerId);
+            Vouch(m.BrokerId);
         }
         if (records.Count > 0)
         {
@@ -141,7 +143,14 @@ internal sealed partial class ControllerActor
         {
             if (Image.Brokers.TryGetValue(id, out var broker) && !broker.Fenced)
             {
-                Log.LogWarning("broker {BrokerId} missed heartbeats for {Ms} ms: fenced", id, _settings.SessionTimeoutMs);
+                if (m.Reason is null)
+                {
+                    Log.LogWarning("broker {BrokerId} missed heartbeats for {Ms} ms: fenced", id, _settings.SessionTimeoutMs);
+                }
+                else
+                {
+                    Log.LogWarning("broker {BrokerId} fenced: {Reason}", id, m.Reason);
+                }
             }
         }
         return ControllerResult.Of(true, ControllerDecisions.FenceBrokers(Image, m.BrokerIds, _settings.BrokerValues));

@@ -18,12 +18,13 @@ internal static class ControllerDecisions
     /// the registered incarnation still holds a live session on this controller, so another incarnation
     /// must wait (DUPLICATE_BROKER_REGISTRATION). The new broker epoch is the offset the record will get.</summary>
     public static (RegistrationReply Reply, IReadOnlyList<IKafkaMessage> Records) RegisterBroker(
-        MetadataImage image, ControllerActor.RegisterBroker m, bool sessionHeld)
+        MetadataImage image, ControllerActor.RegisterBroker m, bool sessionHeld, ConfigValues brokerValues)
     {
         if (!string.IsNullOrEmpty(m.ClusterId) && !string.IsNullOrEmpty(image.ClusterId) && m.ClusterId != image.ClusterId)
         {
             return (new RegistrationReply(ErrorCode.InconsistentClusterId, -1), []);
         }
+        var previous = new List<IKafkaMessage>();
         if (image.Brokers.TryGetValue(m.BrokerId, out var existing))
         {
             if (existing.IncarnationId == m.IncarnationId && !existing.Fenced)
@@ -31,12 +32,20 @@ internal static class ControllerDecisions
                 // A retry of a registration that already went through.
                 return (new RegistrationReply(ErrorCode.None, existing.BrokerEpoch), []);
             }
-            if (existing.IncarnationId != m.IncarnationId && !existing.Fenced && sessionHeld)
+            if (existing.IncarnationId != m.IncarnationId && !existing.Fenced)
             {
-                return (new RegistrationReply(ErrorCode.DuplicateBrokerRegistration, -1), []);
+                if (sessionHeld && !SameListeners(existing, m.Listeners))
+                {
+                    // Another process with this id, elsewhere, while this one still heartbeats: a misconfiguration.
+                    return (new RegistrationReply(ErrorCode.DuplicateBrokerRegistration, -1), []);
+                }
+                // The previous incarnation is gone: its session ran out, or this incarnation now holds its listeners.
+                // Fence it and move its leaderships within the ISR at once (as Kafka does on an unclean restart,
+                // KIP-966): the restarted log may have lost records it never flushed, so it must not lead again
+                // before it has caught up as a follower.
+                previous.Add(new FenceBrokerRecord { Id = m.BrokerId, Epoch = existing.BrokerEpoch });
+                previous.AddRange(PartitionLeaderElection.BrokerLeaving(image, m.BrokerId, brokerValues));
             }
-            // A restarted broker keeps its partitions (as Kafka before KIP-966's unclean-shutdown detection):
-            // if it came back within its session nothing moved, and it serves them again once unfenced.
         }
         var epoch = image.Offset + 1;
         var record = new RegisterBrokerRecord
@@ -48,8 +57,13 @@ internal static class ControllerDecisions
             Fenced = true,
             EndPoints = [.. m.Listeners.Select(l => new RegisterBrokerRecord.BrokerEndpoint { Name = l.Name, Host = l.Host, Port = (ushort)l.Port, SecurityProtocol = l.SecurityProtocol })],
         };
-        return (new RegistrationReply(ErrorCode.None, epoch), [record]);
+        previous.Add(record);
+        return (new RegistrationReply(ErrorCode.None, epoch), previous);
     }
+
+    private static bool SameListeners(BrokerImage existing, IReadOnlyList<BrokerEndpointImage> listeners) =>
+        existing.Endpoints.Length > 0 && existing.Endpoints.Length == listeners.Count
+        && existing.Endpoints.All(e => listeners.Any(l => l.Name == e.Name && l.Host == e.Host && l.Port == e.Port));
 
     /// <summary>BrokerHeartbeat: a valid heartbeat (reply error NONE) renews the session; a caught-up fenced
     /// broker is unfenced (and leaderless partitions it can lead get it back); WantShutDown moves its

@@ -82,6 +82,10 @@ public sealed class QuorumController : IMetadataController
     public Task<Partition.AlterPartitionOutcome> ElectLeaderAsync(string topic, int partition, int newLeader, bool unclean = false) =>
         Ask<Partition.AlterPartitionOutcome>(new ControllerActor.ElectLeader(topic, partition, newLeader, unclean));
 
+    /// <summary>The connection that carried <paramref name="brokerId"/>'s heartbeats or registration closed: a hint
+    /// that its process may be gone, checked before anything is fenced.</summary>
+    public void BrokerDisconnected(int brokerId) => _actor.Tell(new ControllerActor.BrokerDisconnected(brokerId));
+
     internal Task<T> Ask<T>(object command) => _actor.Ask<T>(command, AskTimeout);
 }
 
@@ -96,4 +100,10 @@ public sealed record ControllerSettings(
 {
     /// <summary>broker.session.timeout.ms: a broker without a heartbeat for this long is fenced.</summary>
     public long SessionTimeoutMs { get; init; } = 9000;
+
+    /// <summary>controller.broker.liveness.probe.interval.ms: how often a suspected broker is probed (0: never, fencing by session only).</summary>
+    public long LivenessProbeIntervalMs { get; init; }
+
+    /// <summary>Tells a crashed broker from a live one (null: fencing by session only).</summary>
+    public IBrokerLivenessProbe? LivenessProbe { get; init; }
 }

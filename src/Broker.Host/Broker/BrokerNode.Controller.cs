@@ -64,6 +64,8 @@ public sealed partial class BrokerNode
                 Settings.Values)
             {
                 SessionTimeoutMs = Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.BrokerSessionTimeoutMs),
+                LivenessProbeIntervalMs = Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.ControllerBrokerLivenessProbeIntervalMs),
+                LivenessProbe = new TcpBrokerLivenessProbe(TimeSpan.FromSeconds(1)),
             }, Quorum, MetadataPublisher);
         }
         ControllerChannel = new ControllerChannel(Quorum, LocalController, _controllerEndpoints ?? VoterEndpoint);

@@ -127,5 +127,10 @@ public sealed class BrokerSettings
         {
             throw new ConfigException(BrokerConfigs.BrokerHeartbeatIntervalMs, "must be less than broker.session.timeout.ms");
         }
+
+        if (Values.GetLong(BrokerConfigs.ControllerBrokerLivenessProbeIntervalMs) >= Values.GetLong(BrokerConfigs.BrokerSessionTimeoutMs))
+        {
+            throw new ConfigException(BrokerConfigs.ControllerBrokerLivenessProbeIntervalMs, "must be less than broker.session.timeout.ms (0 turns the probe off)");
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Broker.Actors.Metadata;
 using Broker.Host.Network;
 using Broker.Protocol.Messages;
@@ -11,7 +12,28 @@ namespace Broker.Host.Handlers;
 /// </summary>
 internal sealed class ControllerApiHandlers(BrokerNode node)
 {
+    /// <summary>Connections that carried a broker's heartbeats or registration (connection id -> broker id).</summary>
+    private readonly ConcurrentDictionary<long, int> _brokerConnections = new();
+
     private QuorumController? Active => node.LocalController is { IsActive: true } c ? c : null;
+
+    /// <summary>Tells the controller when the connection <paramref name="request"/> came over closes: a crashed
+    /// broker's connections close at once, and the controller checks whether its process is gone. Called after
+    /// the request was handled, so a heartbeat read just before the close cannot clear the suspicion it raises
+    /// (a closed connection's callback runs at once).</summary>
+    private void WatchConnection(RequestContext request, int brokerId)
+    {
+        if (node.LocalController is not { } controller || !_brokerConnections.TryAdd(request.ConnectionId, brokerId))
+        {
+            return;
+        }
+        var connectionId = request.ConnectionId;
+        request.ConnectionClosed.Register(() =>
+        {
+            _brokerConnections.TryRemove(connectionId, out _);
+            controller.BrokerDisconnected(brokerId);
+        });
+    }
 
     public async ValueTask BrokerRegistrationAsync(RequestContext request)
     {
@@ -23,6 +45,10 @@ internal sealed class ControllerApiHandlers(BrokerNode node)
         response.ErrorCode = (short)(reply?.Error ?? ErrorCode.NotController);
         response.BrokerEpoch = reply?.BrokerEpoch ?? -1;
         request.Respond(response);
+        if (reply is { Error: ErrorCode.None })
+        {
+            WatchConnection(request, register.BrokerId);
+        }
     }
 
     public async ValueTask BrokerHeartbeatAsync(RequestContext request)
@@ -39,6 +65,10 @@ internal sealed class ControllerApiHandlers(BrokerNode node)
             response.ShouldShutDown = reply.ShouldShutDown;
         }
         request.Respond(response);
+        if (reply is { Error: ErrorCode.None })
+        {
+            WatchConnection(request, heartbeat.BrokerId);
+        }
     }
 
     public async ValueTask AllocateProducerIdsAsync(RequestContext request)

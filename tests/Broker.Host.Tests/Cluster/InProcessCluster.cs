@@ -79,7 +79,8 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public Task<BrokerNode> RestartNodeAsync(int nodeId) =>
         _nodes[nodeId - 1] is null ? StartNodeAsync(nodeId) : throw new InvalidOperationException($"node {nodeId} is running");
 
-    /// <summary>Stops a node abruptly (no controlled shutdown): the controller fences it after the session timeout.</summary>
+    /// <summary>Stops a node abruptly (no controlled shutdown): the controller fences it after the session timeout
+    /// (or at once when <c>controller.broker.liveness.probe.interval.ms</c> is on: its listener is closed).</summary>
     public Task StopNodeAsync(int nodeId) => CrashNodeAsync(nodeId);
 
     /// <summary>Stops a node with a controlled shutdown (it asks the controller to move its leaderships first).</summary>
@@ -130,6 +131,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
             ["offsets.topic.replication.factor"] = "1",
             ["broker.heartbeat.interval.ms"] = "200",
             ["broker.session.timeout.ms"] = "3000",
+            // A stopped node's ports close like a crashed process's, so the controller would fence it at once;
+            // the tests of session fencing and lost ISRs need it fenced by its session. Tests of fast fencing turn it on.
+            ["controller.broker.liveness.probe.interval.ms"] = "0",
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
         {

@@ -159,7 +159,7 @@ internal sealed class SimController(int nodeId, ClusterSimulationControllers wor
             case ControllerActor.RegisterBroker m:
             {
                 var sessionHeld = _contacted.Contains(m.BrokerId) && nowMs - _lastContact.GetValueOrDefault(m.BrokerId) <= world.SessionTimeoutMs;
-                var (answer, recs) = ControllerDecisions.RegisterBroker(image, m, sessionHeld);
+                var (answer, recs) = ControllerDecisions.RegisterBroker(image, m, sessionHeld, world.BrokerValues);
                 records = recs;
                 if (recs.Count > 0)
                 {
