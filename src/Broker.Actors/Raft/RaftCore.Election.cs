@@ -248,6 +248,34 @@ public sealed partial class RaftCore
         Reply(envelope, new EndQuorumEpochResponse(RaftErrors.None, LeaderId, Epoch));
     }
 
+    /// <summary>
+    /// The runtime found the leader's process gone (a request to it broke and its port now refuses connections,
+    /// which a paused or cut-off leader's does not): stand for election soon, as after the leader's
+    /// EndQuorumEpoch, instead of waiting out <c>controller.quorum.fetch.timeout.ms</c>. The other followers
+    /// see the same closed connections, so they grant the pre-vote; voters stand in id order, spread over the
+    /// election backoff, so they rarely split the vote.
+    /// </summary>
+    public void LeaderGone(int leaderId, long nowMs)
+    {
+        AdvanceClock(nowMs);
+        if (Role != RaftRole.Follower || LeaderId != leaderId || _leaderResigned)
+        {
+            return;
+        }
+        _leaderResigned = true;
+        var rank = 0;
+        foreach (var voter in _config.Voters)
+        {
+            if (voter != leaderId && voter < NodeId)
+            {
+                rank++;
+            }
+        }
+        var slot = _config.ElectionBackoffMaxMs / Math.Max(1, _config.Voters.Count);
+        var backoff = rank * slot + _random.Next(Math.Max(1, _config.ElectionBackoffMaxMs / 10));
+        _fetchDeadlineMs = Math.Min(_fetchDeadlineMs, _now + backoff);
+    }
+
     private static int IndexOf(IReadOnlyList<int> list, int value)
     {
         for (var i = 0; i < list.Count; i++)

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Broker.Actors.Raft;
 using Broker.Actors.Raft.Runtime;
 using Broker.Actors.Raft.Wire;
@@ -36,6 +37,42 @@ public sealed class KafkaRaftTransport : IRaftTransport, IAsyncDisposable
         }
         var (message, version) = RaftWire.ToWireRequest(request);
         var pool = request is FetchRequest or FetchSnapshotRequest ? _fetches : _control;
+        try
+        {
+            return await SendAsync(pool, endpoint, request, message, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NodeConnectionException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A crashed member's connections break and its port refuses: say so, and a follower stands for election
+            // without waiting out the fetch timeout. A timeout proves nothing (a paused member causes it too).
+            if (Refused(e) || (e.InnerException is not null && await RefusesAsync(pool, endpoint).ConfigureAwait(false)))
+            {
+                throw new RaftPeerGoneException(destination, $"quorum member {destination} is gone: {e.Message}", e);
+            }
+            throw;
+        }
+    }
+
+    private static bool Refused(NodeConnectionException e) =>
+        e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+
+    /// <summary>After a broken connection: does the member's port refuse a new one? (A connection that opens stays in the pool.)</summary>
+    private static async Task<bool> RefusesAsync(NodeConnectionPool pool, (string Host, int Port) endpoint)
+    {
+        try
+        {
+            await pool.GetAsync(endpoint.Host, endpoint.Port).ConfigureAwait(false);
+            return false;
+        }
+        catch (NodeConnectionException e)
+        {
+            return Refused(e);
+        }
+    }
+
+    private async Task<RaftMessage> SendAsync(NodeConnectionPool pool, (string Host, int Port) endpoint, RaftMessage request,
+        W.IKafkaMessage message, short version, CancellationToken cancellationToken)
+    {
         var connection = await pool.GetAsync(endpoint.Host, endpoint.Port, cancellationToken).ConfigureAwait(false);
         // A long-poll fetch is held up to its max wait before the answer starts.
         var timeout = request is FetchRequest fetch ? _requestTimeout + TimeSpan.FromMilliseconds(fetch.MaxWaitMs) : _requestTimeout;

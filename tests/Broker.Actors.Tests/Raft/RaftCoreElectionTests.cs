@@ -189,6 +189,28 @@ public sealed class RaftCoreElectionTests
     }
 
     [Fact]
+    public void AFollowerStandsSoonAfterItsLeadersProcessIsGoneAndGrantsAPreVoteMeanwhile()
+    {
+        // Node 2 is the lowest surviving id: first in line, within a tenth of the backoff.
+        var h = new RaftCoreHarness(nodeId: 2, preVote: true);
+        h.Follow(leader: 1, epoch: 1);
+        h.Core.LeaderGone(leaderId: 1, h.Now);
+        var vote = h.Single<VoteResponse>(h.Deliver(3, new VoteRequest(null, 2, 1, 3, 0, 0, PreVote: true)));
+        Assert.True(vote.VoteGranted); // its leader is gone: no live leader to protect
+        h.Tick(101);
+        Assert.Equal(RaftRole.Prospective, h.Core.Role);
+
+        // A gone report about another member, or a leader only slow to answer, changes nothing.
+        var other = new RaftCoreHarness(nodeId: 3, preVote: true);
+        other.Follow(leader: 1, epoch: 1);
+        other.Core.LeaderGone(leaderId: 2, other.Now);
+        other.Tick(500); // half the harness's fetch timeout
+        Assert.Equal(RaftRole.Follower, other.Core.Role);
+        var refused = other.Single<VoteResponse>(other.Deliver(2, new VoteRequest(null, 3, 1, 2, 0, 0, PreVote: true)));
+        Assert.False(refused.VoteGranted);
+    }
+
+    [Fact]
     public void ALeaderThatAMajorityStopsFetchingFromResigns()
     {
         var h = new RaftCoreHarness();

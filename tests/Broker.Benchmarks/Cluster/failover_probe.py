@@ -6,7 +6,8 @@ Each run creates a fresh topic (1 partition, RF=3, min.insync.replicas=2) and an
 producer sending a record every 5 ms, finds the partition's leader (GET /cluster/partitions on a live
 node) once all three replicas are in sync, kills it with `cluster.sh kill`
 (SIGKILL) and measures the time from the kill until the first record produced after the kill is
-acknowledged: "leader killed until produce succeeds again". The node is then
+acknowledged: "leader killed until produce succeeds again" (the clock starts before the kill command, and only
+records produced after it returned, i.e. after the process is gone, count). The node is then
 restarted. Prints one JSON line per run and a summary line.
 """
 import json
@@ -76,15 +77,18 @@ for run in range(1, runs + 1):
             break
         time.sleep(0.2)
     leader = p["leader"]
+    # Conservative on both ends: the clock starts before `cluster.sh kill` sends SIGKILL, and only a record
+    # produced after the script saw the process gone counts (one the old leader acknowledged cannot).
+    killing = time.monotonic()
     subprocess.run([cluster_sh, "kill", str(leader), "--data", data], check=True, capture_output=True)
     killed = time.monotonic()
     recovered = None
     while time.monotonic() < killed + 60 and recovered is None:
         time.sleep(0.01)
         recovered = next((a for s, a in list(acks) if s >= killed), None)
-    took = None if recovered is None else recovered - killed
+    took = None if recovered is None else recovered - killing
     print(json.dumps({"run": run, "topic": name, "killed": leader, "new_leader": (partition0(name) or {}).get("leader"),
-                      "failover_s": None if took is None else round(took, 3)}), flush=True)
+                      "failover_s": None if took is None else round(took, 3), "kill_script_s": round(killed - killing, 3)}), flush=True)
     if took is not None:
         times.append(took)
     stop.set()

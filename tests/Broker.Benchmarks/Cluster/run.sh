@@ -39,5 +39,5 @@ printf '| ratio | %.2f |\n\n' "$(echo "$three / $single" | bc -l)"
 urls="http://127.0.0.1:$((base3 + 2)),http://127.0.0.1:$((base3 + 12)),http://127.0.0.1:$((base3 + 22))"
 py "$(dirname "$0")/failover_probe.py" "$cluster" "$out/three" "$boot" failover "$urls" "$runs" | tee "$out/failover.jsonl" >&2
 summary=$(tail -1 "$out/failover.jsonl")
-printf '| failover (leader kill -9 until produce succeeds), %s runs | median %s s | max %s s |\n' "$runs" \
-  "$(echo "$summary" | field median_s)" "$(echo "$summary" | field max_s)"
+printf '| failover (leader kill -9 until produce succeeds), %s runs | median %s s | max %s s | min %s s |\n' "$runs" \
+  "$(echo "$summary" | field median_s)" "$(echo "$summary" | field max_s)" "$(echo "$summary" | field min_s)"

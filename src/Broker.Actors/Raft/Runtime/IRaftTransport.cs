@@ -30,6 +30,13 @@ public sealed record RaftStatus(int NodeId, RaftRole Role, int LeaderId, int Epo
     public static RaftStatus Initial(int nodeId) => new(nodeId, RaftRole.Unattached, -1, 0, 0, 0, 0);
 }
 
+/// <summary>A transport's failure that proves the destination's process is gone (its port refuses connections),
+/// unlike a timeout, which a paused or cut-off member causes too.</summary>
+public sealed class RaftPeerGoneException(int destination, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public int Destination { get; } = destination;
+}
+
 /// <summary>Proposing failed because this node is not (or no longer) the leader of the epoch asked for.</summary>
 public sealed class RaftNotLeaderException(string message) : Exception(message);
 

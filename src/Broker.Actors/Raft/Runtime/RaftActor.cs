@@ -64,7 +64,7 @@ public sealed partial class RaftActor : ActorBase
 
     private sealed record ResponseArrived(int Source, long CorrelationId, RaftMessage Response);
 
-    private sealed record SendFailed(int Destination, long CorrelationId, string Reason);
+    private sealed record SendFailed(int Destination, long CorrelationId, string Reason, bool PeerGone = false);
 
     private readonly record struct PendingInbound(RaftInbound Request, long ArrivedMs);
 
@@ -142,6 +142,11 @@ public sealed partial class RaftActor : ActorBase
                 break;
             case SendFailed failed:
                 Log.LogDebug("raft {NodeId}: request {Id} to {Destination} failed: {Reason}", _core.NodeId, failed.CorrelationId, failed.Destination, failed.Reason);
+                if (failed.PeerGone && failed.Destination == _core.LeaderId)
+                {
+                    Log.LogInformation("raft {NodeId}: leader {LeaderId} is gone ({Reason})", _core.NodeId, failed.Destination, failed.Reason);
+                    _core.LeaderGone(failed.Destination, Now);
+                }
                 break;
             case RaftPropose propose:
                 Propose(propose);
@@ -227,7 +232,7 @@ public sealed partial class RaftActor : ActorBase
         var id = envelope.CorrelationId;
         _settings.Transport.SendAsync(envelope.Destination, envelope.Message, _stopping.Token).PipeTo(self,
             success: response => new ResponseArrived(source, id, response),
-            failure: ex => new SendFailed(source, id, ex.Message));
+            failure: ex => new SendFailed(source, id, ex.Message, ex is RaftPeerGoneException || ex.InnerException is RaftPeerGoneException));
     }
 
     /// <summary>Hands committed entries to the listener in order, and completes the proposals they commit.</summary>
