@@ -39,6 +39,10 @@ internal sealed class ProduceHandler(BrokerNode node)
                 if (error != ErrorCode.None)
                 {
                     result.ErrorCode = (short)error;
+                    if (error == ErrorCode.NotLeaderOrFollower)
+                    {
+                        HintLeader(response, result, handle!);
+                    }
                     slot++;
                     continue;
                 }
@@ -56,6 +60,22 @@ internal sealed class ProduceHandler(BrokerNode node)
         foreach (var (handle, records, s) in pending)
         {
             handle.Actor.Tell(new AppendToLog(records, produce.Acks, completion, s));
+        }
+    }
+
+    /// <summary>KIP-951 (Produce v10+): the leader this replica knows, and where it listens, so a client re-routes
+    /// without a metadata round trip after a failover (older versions do not carry the fields).</summary>
+    private void HintLeader(ProduceResponse response, ProduceResponse.PartitionProduceResponse result, PartitionHandle handle)
+    {
+        var state = handle.State;
+        if (state.LeaderId < 0 || !node.Metadata.Current.Brokers.TryGetValue(state.LeaderId, out var leader) || leader.Fenced)
+        {
+            return;
+        }
+        result.CurrentLeader = new ProduceResponse.LeaderIdAndEpoch { LeaderId = state.LeaderId, LeaderEpoch = state.LeaderEpoch };
+        if (!response.NodeEndpoints.Exists(e => e.NodeId == leader.NodeId))
+        {
+            response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = leader.NodeId, Host = leader.Host, Port = leader.Port, Rack = leader.Rack });
         }
     }
 

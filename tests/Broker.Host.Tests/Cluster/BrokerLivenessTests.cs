@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Broker.Host.Tests.Handlers;
 using Broker.Protocol.Messages;
 
 namespace Broker.Host.Tests.Cluster;
@@ -64,6 +65,35 @@ public sealed class BrokerLivenessTests
         await Task.Delay(3000);
         Assert.False(cluster.Image.Brokers[2].Fenced);
         Assert.Equal(broker.BrokerEpoch, cluster.Image.Brokers[2].BrokerEpoch);
+    }
+
+    [Fact]
+    public async Task A_follower_refusing_a_produce_names_the_leader_and_where_it_listens()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(3);
+        await CreateAsync(cluster, "hint", 1);
+        var partition = cluster.Image.Topic("hint")!.Partitions[0];
+        var follower = partition.Replicas.First(r => r != partition.Leader);
+        await Eventually.TrueAsync(() => cluster.Node(follower).Replicas.Get("hint", 0)?.State.IsFollower == true, "the follower knows its leader");
+        using var client = await cluster.ConnectAsync(follower);
+        var request = new ProduceRequest
+        {
+            Acks = 1, TimeoutMs = 30000,
+            TopicData = [new ProduceRequest.TopicProduceData
+            {
+                Name = "hint",
+                PartitionData = [new ProduceRequest.PartitionProduceData { Index = 0, Records = ReplicationClient.Batch(1, "x") }],
+            }],
+        };
+        // KIP-951 (v10+): NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint, no metadata round trip needed.
+        var response = await client.SendAsync<ProduceResponse>(request, 11);
+        var result = Assert.Single(Assert.Single(response.Responses).PartitionResponses);
+        Assert.Equal((short)ErrorCode.NotLeaderOrFollower, result.ErrorCode);
+        Assert.Equal(partition.Leader, result.CurrentLeader.LeaderId);
+        Assert.Equal(partition.LeaderEpoch, result.CurrentLeader.LeaderEpoch);
+        var endpoint = Assert.Single(response.NodeEndpoints);
+        Assert.Equal(partition.Leader, endpoint.NodeId);
+        Assert.Equal(cluster.Node(partition.Leader).Port, endpoint.Port);
     }
 
     [Fact]
