@@ -82,6 +82,7 @@ public static partial class BrokerConfigs
     public const string OffsetsTopicReplicationFactor = "offsets.topic.replication.factor";
     public const string OffsetsRetentionMinutes = "offsets.retention.minutes";
     public const string OffsetsRetentionCheckIntervalMs = "offsets.retention.check.interval.ms";
+    public const string OffsetsCommitTimeoutMs = "offsets.commit.timeout.ms";
     public const string GroupInitialRebalanceDelayMs = "group.initial.rebalance.delay.ms";
     public const string GroupMinSessionTimeoutMs = "group.min.session.timeout.ms";
     public const string GroupMaxSessionTimeoutMs = "group.max.session.timeout.ms";
@@ -196,6 +197,7 @@ public static partial class BrokerConfigs
            .Define(OffsetsTopicReplicationFactor, ConfigType.Int, "3", shortReplication, High, "Replication factor of __consumer_offsets.")
            .Define(OffsetsRetentionMinutes, ConfigType.Int, "10080", atLeast1, High, "How long committed offsets of an empty group are kept, counted from when it became empty (or from the commit for a group that never had members).")
            .Define(OffsetsRetentionCheckIntervalMs, ConfigType.Duration, "600000", atLeast1, High, "How often each group coordinator shard looks for expired offsets and empty groups to remove.")
+           .Define(OffsetsCommitTimeoutMs, ConfigType.Duration, "5000", atLeast1, High, "How long a group coordinator's write to __consumer_offsets waits for every in-sync replica (acks=all) before the client gets COORDINATOR_NOT_AVAILABLE.")
            .Define(GroupInitialRebalanceDelayMs, ConfigType.Duration, "3000", int0, Medium, "Wait for more members before the first rebalance of a new group.")
            .Define(GroupMinSessionTimeoutMs, ConfigType.Duration, "6000", int0, Medium, "Smallest session timeout a member may ask for.")
            .Define(GroupMaxSessionTimeoutMs, ConfigType.Duration, "1800000", int0, Medium, "Largest session timeout a member may ask for.")

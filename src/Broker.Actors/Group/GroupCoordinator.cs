@@ -13,6 +13,9 @@ public sealed record GroupCoordinatorSettings(int MinSessionTimeoutMs, int MaxSe
     /// <summary>offsets.retention.check.interval.ms (default 10 minutes).</summary>
     public long OffsetsRetentionCheckIntervalMs { get; init; } = 600_000;
 
+    /// <summary>offsets.commit.timeout.ms (default 5 s): how long a write waits for the ISR.</summary>
+    public long OffsetsCommitTimeoutMs { get; init; } = 5_000;
+
     /// <summary>How long an unloaded shard keeps answering NOT_COORDINATOR before it stops.</summary>
     public TimeSpan UnloadGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -34,6 +37,10 @@ public sealed class GroupCoordinator
 
     /// <summary>Per partition: its shard is still replaying (set on load, cleared when the shard answers that it loaded).</summary>
     private readonly bool[] _loading;
+
+    /// <summary>Per partition: the newest leader epoch a load or unload carried (older commands are stale), and the epoch its shard was loaded in.</summary>
+    private readonly int[] _epochs;
+    private readonly int[] _shardEpochs;
     private readonly object _lock = new();
     private int _incarnation;
 
@@ -44,6 +51,9 @@ public sealed class GroupCoordinator
         Settings = settings;
         _shards = new ActorRef?[partitions];
         _loading = new bool[partitions];
+        _epochs = new int[partitions];
+        _shardEpochs = new int[partitions];
+        Array.Fill(_epochs, -1);
     }
 
     public GroupCoordinatorSettings Settings { get; }
@@ -68,23 +78,41 @@ public sealed class GroupCoordinator
 
     public bool IsLoaded(int partition) => Volatile.Read(ref _shards[partition]) is not null;
 
-    /// <summary>Starts the shard of <paramref name="log"/>'s partition; it replays the partition before its first request.</summary>
-    public void Load(IOffsetsPartitionLog log)
+    /// <summary>The leader epoch the partition's shard was loaded in, or -1 when it is not loaded here.</summary>
+    public int LoadedEpoch(int partition)
     {
         lock (_lock)
         {
-            if (_shards[log.Partition] is not null)
+            return _shards[partition] is null ? -1 : _shardEpochs[partition];
+        }
+    }
+
+    /// <summary>
+    /// This node became the leader of <paramref name="log"/>'s partition in <paramref name="leaderEpoch"/> (Kafka's onElection):
+    /// starts its shard, which replays the partition before its first request. Ignored when a newer epoch was seen;
+    /// a shard of an older epoch is replaced (the log may have changed since).
+    /// </summary>
+    public void Load(IOffsetsPartitionLog log, int leaderEpoch = 0)
+    {
+        ActorRef? replaced;
+        lock (_lock)
+        {
+            var p = log.Partition;
+            if (leaderEpoch < _epochs[p] || (_shards[p] is not null && _shardEpochs[p] >= leaderEpoch))
             {
                 return;
             }
+            _epochs[p] = leaderEpoch;
+            replaced = _shards[p];
             var shard = _system.ActorOf(GroupCoordinatorShard.Props(log, Settings, Topics),
-                $"group-coordinator-{log.Partition}-{++_incarnation}");
-            Volatile.Write(ref _loading[log.Partition], true);
-            Volatile.Write(ref _shards[log.Partition], shard);
-            var partition = log.Partition;
+                $"group-coordinator-{p}-{++_incarnation}");
+            _shardEpochs[p] = leaderEpoch;
+            Volatile.Write(ref _loading[p], true);
+            Volatile.Write(ref _shards[p], shard);
             // The shard answers once it replayed its partition (the question waits behind the load in its mailbox).
-            _ = shard.Ask(ShardLoaded.Instance, TimeSpan.FromMinutes(10)).ContinueWith(_ => MarkLoaded(partition, shard), TaskScheduler.Default);
+            _ = shard.Ask(ShardLoaded.Instance, TimeSpan.FromMinutes(10)).ContinueWith(_ => MarkLoaded(p, shard), TaskScheduler.Default);
         }
+        replaced?.Tell(UnloadShard.Instance);
     }
 
     private void MarkLoaded(int partition, ActorRef shard)
@@ -98,13 +126,25 @@ public sealed class GroupCoordinator
         }
     }
 
-    /// <summary>Stops coordinating a partition: new requests get NOT_COORDINATOR at once, the shard answers its waiters so.</summary>
-    public void Unload(int partition)
+    /// <summary>
+    /// This node stopped leading the partition (Kafka's onResignation: a follower in <paramref name="leaderEpoch"/>, or the
+    /// replica is gone when null): new requests get NOT_COORDINATOR at once and the shard answers its waiters so. As
+    /// Kafka's scheduleUnloadOperation, only a shard loaded in an older epoch is unloaded.
+    /// </summary>
+    public void Unload(int partition, int? leaderEpoch = null)
     {
         ActorRef? shard;
         lock (_lock)
         {
             shard = _shards[partition];
+            if (leaderEpoch is { } epoch)
+            {
+                if (epoch < _epochs[partition] || (shard is not null && _shardEpochs[partition] >= epoch))
+                {
+                    return;
+                }
+                _epochs[partition] = epoch;
+            }
             Volatile.Write(ref _shards[partition], null);
         }
         shard?.Tell(UnloadShard.Instance);

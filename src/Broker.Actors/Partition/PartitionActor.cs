@@ -154,8 +154,13 @@ public sealed partial class PartitionActor : ActorBase
 
     private void PublishState(PartitionState state)
     {
+        var previous = _state;
         _state = state;
         _handle.State = state;
+        if (previous.IsLeader != state.IsLeader || previous.LeaderEpoch != state.LeaderEpoch || previous.LeaderId != state.LeaderId)
+        {
+            _handle.RaiseLeadershipChanged();
+        }
     }
 
     /// <summary>Applies the partition's image: becomes leader or follower on a new leader or epoch,

@@ -49,4 +49,11 @@ public sealed class PartitionHandle
     public event Action<PartitionHandle>? DataAppended;
 
     internal void RaiseDataAppended() => DataAppended?.Invoke(this);
+
+    /// <summary>Raised (on the partition actor, in order) after the replica became leader or follower, or its
+    /// leader epoch changed; <see cref="State"/> holds the new role. Coordinators follow it (Kafka's onElection /
+    /// onResignation).</summary>
+    public event Action<PartitionHandle>? LeadershipChanged;
+
+    internal void RaiseLeadershipChanged() => LeadershipChanged?.Invoke(this);
 }

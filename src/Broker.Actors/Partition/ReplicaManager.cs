@@ -36,6 +36,10 @@ public sealed class ReplicaManager
     /// <summary>Raised after an append moved a partition's log end or high watermark.</summary>
     public event Action<PartitionHandle>? DataAppended;
 
+    /// <summary>Raised after a local replica became leader or follower or changed leader epoch (on its actor), and
+    /// when a replica is removed (its handle then is no longer <see cref="Get"/>'s).</summary>
+    public event Action<PartitionHandle>? LeadershipChanged;
+
     /// <summary>Raised after an image was applied (replicas started, stopped, or given a new role): the
     /// replica fetchers reconcile which partitions they copy from which leader.</summary>
     public event Action? Applied;
@@ -100,6 +104,7 @@ public sealed class ReplicaManager
     {
         var handle = new PartitionHandle(tp, topicId) { Image = image };
         handle.DataAppended += h => DataAppended?.Invoke(h);
+        handle.LeadershipChanged += h => LeadershipChanged?.Invoke(h);
         var logs = _logs;
         handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config), () => logs.ReopenLog(tp), _context), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
         _partitions[tp] = handle;
@@ -109,6 +114,7 @@ public sealed class ReplicaManager
     private void Remove(TopicPartition tp, PartitionHandle handle)
     {
         _partitions.TryRemove(tp, out _);
+        LeadershipChanged?.Invoke(handle);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         handle.Actor.Tell(new DeletePartition(stopped));
         _ = stopped.Task.ContinueWith(_ => _logs.DeleteLog(tp), TaskScheduler.Default);

@@ -54,39 +54,75 @@ internal sealed partial class GroupHandlers(BrokerNode node)
         }
     }
 
-    public void FindCoordinator(RequestContext request)
+    /// <summary>
+    /// FindCoordinator: a group's coordinator is the leader of its __consumer_offsets partition, answered with that
+    /// broker's advertised endpoint from the metadata image (COORDINATOR_NOT_AVAILABLE while the partition has no
+    /// live leader, or the topic cannot be created yet). The first lookup creates the topic, as Kafka's does.
+    /// </summary>
+    public async ValueTask FindCoordinatorAsync(RequestContext request)
     {
         var find = request.Decode<FindCoordinatorRequest>();
-        // Start creating and replaying __consumer_offsets now, so the first group request does not wait for it.
+        var partitions = await OffsetsTopicPartitionsAsync().ConfigureAwait(false);
+        // Start this node's coordinator (it follows leadership from now on), so a group moved here is served at once.
         _ = Loader.EnsureReadyAsync().ContinueWith(t => t.Exception, TaskScheduler.Default);
-        var (host, port) = Endpoint();
+        var image = node.Metadata.Current;
         var response = new FindCoordinatorResponse();
         if (request.ApiVersion >= 4)
         {
             foreach (var key in find.CoordinatorKeys)
             {
-                var error = Check(find.KeyType, key);
+                var (error, id, host, port) = Lookup(image, partitions, find.KeyType, key);
                 response.Coordinators.Add(new FindCoordinatorResponse.Coordinator
                 {
-                    Key = key,
-                    NodeId = error == ErrorCode.None ? node.Settings.NodeId : -1,
-                    Host = error == ErrorCode.None ? host : string.Empty,
-                    Port = error == ErrorCode.None ? port : -1,
-                    ErrorCode = (short)error,
-                    ErrorMessage = null,
+                    Key = key, NodeId = id, Host = host, Port = port, ErrorCode = (short)error, ErrorMessage = null,
                 });
             }
         }
         else
         {
-            var error = Check(find.KeyType, find.Key);
+            var (error, id, host, port) = Lookup(image, partitions, find.KeyType, find.Key);
             response.ErrorCode = (short)error;
             response.ErrorMessage = null;
-            response.NodeId = error == ErrorCode.None ? node.Settings.NodeId : -1;
-            response.Host = error == ErrorCode.None ? host : string.Empty;
-            response.Port = error == ErrorCode.None ? port : -1;
+            response.NodeId = id;
+            response.Host = host;
+            response.Port = port;
         }
         request.Respond(response);
+    }
+
+    /// <summary>__consumer_offsets' partition count, creating the topic when missing; -1 when it cannot be had now.</summary>
+    private async ValueTask<int> OffsetsTopicPartitionsAsync()
+    {
+        if (node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName) is { } topic)
+        {
+            return topic.Partitions.Length;
+        }
+        var created = Loader.EnsureTopicAsync();
+        // Bounded: a client's FindCoordinator must not hang on a cluster that cannot create the topic yet.
+        await ((Task)created).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return created.IsCompletedSuccessfully ? created.Result : -1;
+    }
+
+    private static (ErrorCode Error, int NodeId, string Host, int Port) Lookup(Broker.Actors.Metadata.MetadataImage image, int partitions, sbyte keyType, string key)
+    {
+        var error = Check(keyType, key);
+        if (error == ErrorCode.None)
+        {
+            if (partitions <= 0 || image.Topic(OffsetsTopicRecords.TopicName) is not { } topic || topic.Partitions.Length != partitions)
+            {
+                error = ErrorCode.CoordinatorNotAvailable;
+            }
+            else
+            {
+                var leader = topic.Partitions[GroupCoordinator.PartitionFor(key, partitions)].Leader;
+                if (leader >= 0 && image.Brokers.TryGetValue(leader, out var broker) && !broker.Fenced)
+                {
+                    return (ErrorCode.None, broker.NodeId, broker.Host, broker.Port);
+                }
+                error = ErrorCode.CoordinatorNotAvailable;
+            }
+        }
+        return (error, -1, string.Empty, -1);
     }
 
     private static ErrorCode Check(sbyte keyType, string key) => keyType switch
@@ -95,16 +131,6 @@ internal sealed partial class GroupHandlers(BrokerNode node)
         // Transaction coordinators are not served yet.
         _ => ErrorCode.CoordinatorNotAvailable,
     };
-
-    private (string Host, int Port) Endpoint()
-    {
-        if (node.Metadata.Current.Brokers.TryGetValue(node.Settings.NodeId, out var self))
-        {
-            return (self.Host, self.Port);
-        }
-        var listener = node.Settings.AdvertisedListeners.Count > 0 ? node.Settings.AdvertisedListeners[0] : node.Settings.Listeners[0];
-        return (listener.Host, node.Port);
-    }
 
     public async ValueTask JoinGroupAsync(RequestContext request)
     {

@@ -2,26 +2,29 @@ using Broker.Actors.Configs;
 using Broker.Actors.Group;
 using Broker.Actors.Group.Consumer;
 using Broker.Actors.Metadata;
+using Broker.Actors.Partition;
 using Broker.Protocol.Messages;
 
 namespace Broker.Host.Handlers;
 
 /// <summary>
-/// Brings up the group coordinator on first use: creates __consumer_offsets (compacted, Kafka's
-/// record formats) if missing, waits for its local replicas, and loads one coordinator shard per
-/// partition (each replays its partition). A single node leads every partition; once the cluster
-/// exists, <see cref="GroupCoordinator.Load"/> / <see cref="GroupCoordinator.Unload"/> follow leadership instead.
+/// Brings up the group coordinator on first use and keeps it following leadership: creates __consumer_offsets
+/// (compacted, Kafka's record formats, offsets.topic.replication.factor replicas; the creation fails, and clients
+/// get COORDINATOR_NOT_AVAILABLE, while fewer brokers are alive) if missing, then loads the shard of every
+/// partition this node leads and, as Kafka's onElection / onResignation, loads or unloads one whenever its local
+/// replica becomes leader or stops leading (with the leader epoch, so a stale command loses to a newer one).
 /// </summary>
 internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettings settings)
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private readonly object _lock = new();
     private Task<GroupCoordinator>? _ready;
+    private Task<int>? _topic;
 
     /// <summary>The coordinator once loaded; null before.</summary>
     public GroupCoordinator? Coordinator => _ready is { IsCompletedSuccessfully: true } t ? t.Result : null;
 
-    /// <summary>Completes once every partition's shard was started; a failure is retried on the next call.</summary>
+    /// <summary>Completes once the shards of the partitions led here were started and replayed; a failure is retried on the next call.</summary>
     public Task<GroupCoordinator> EnsureReadyAsync()
     {
         lock (_lock)
@@ -34,39 +37,118 @@ internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettin
         }
     }
 
-    private async Task<GroupCoordinator> LoadAsync()
+    /// <summary>Completes with the topic's partition count once __consumer_offsets exists (created here if missing).</summary>
+    public Task<int> EnsureTopicAsync()
+    {
+        lock (_lock)
+        {
+            if (_topic is null || _topic.IsFaulted || _topic.IsCanceled)
+            {
+                _topic = CreateTopicAsync();
+            }
+            return _topic;
+        }
+    }
+
+    private async Task<int> CreateTopicAsync()
     {
         if (node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName) is null)
         {
             var configs = new Dictionary<string, string?> { ["cleanup.policy"] = "compact" };
+            var rf = (short)Number(node, BrokerConfigs.OffsetsTopicReplicationFactor);
             var results = await node.Controller.CreateTopicsAsync(
-                [new NewTopic(OffsetsTopicRecords.TopicName, settings.OffsetsTopicPartitions, 1, configs)], false).ConfigureAwait(false);
+                [new NewTopic(OffsetsTopicRecords.TopicName, settings.OffsetsTopicPartitions, rf, configs)], false).ConfigureAwait(false);
             var error = (ErrorCode)results[0].ErrorCode;
             if (error is not ErrorCode.None and not ErrorCode.TopicAlreadyExists)
             {
-                throw new InvalidOperationException($"creating {OffsetsTopicRecords.TopicName} failed: {error}");
+                throw new InvalidOperationException($"creating {OffsetsTopicRecords.TopicName} failed: {error} {results[0].ErrorMessage}");
             }
         }
         var deadline = DateTime.UtcNow + ReadyTimeout;
-        // The topic's own partition count decides where groups live, whatever the setting says now.
-        var count = node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName)?.Partitions.Length ?? settings.OffsetsTopicPartitions;
-        var coordinator = new GroupCoordinator(node.System, settings, count) { Topics = () => new MetadataImageTopics(node.Metadata.Current) };
-        for (var p = 0; p < count; p++)
+        TopicImage? topic;
+        // Metadata reaches this node asynchronously when another node's controller created the topic.
+        while ((topic = node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName)) is null)
         {
-            Broker.Actors.Partition.PartitionHandle? handle;
-            while ((handle = node.Replicas.Get(OffsetsTopicRecords.TopicName, p)) is not { Log: not null })
+            if (DateTime.UtcNow > deadline)
             {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"{OffsetsTopicRecords.TopicName}-{p} did not come up");
-                }
-                await Task.Delay(20).ConfigureAwait(false);
+                throw new TimeoutException($"{OffsetsTopicRecords.TopicName} did not appear in the metadata");
             }
-            coordinator.Load(new PartitionOffsetsLog(handle));
+            await Task.Delay(20).ConfigureAwait(false);
         }
-        // Ready means replayed: every shard went through its partition (classic and KIP-848 groups, offsets).
-        await coordinator.WhenLoadedAsync(ReadyTimeout).ConfigureAwait(false);
+        // The topic's own partition count decides where groups live, whatever the setting says now.
+        return topic.Partitions.Length;
+    }
+
+    private async Task<GroupCoordinator> LoadAsync()
+    {
+        var count = await EnsureTopicAsync().ConfigureAwait(false);
+        var coordinator = new GroupCoordinator(node.System, settings, count) { Topics = () => new MetadataImageTopics(node.Metadata.Current) };
+        // Subscribe first, then look at the replicas as they are: an event that races the scan carries the same
+        // or a newer epoch, and the coordinator ignores the older of two commands.
+        node.Replicas.LeadershipChanged += h => OnLeadershipChanged(coordinator, h);
+        foreach (var handle in node.Replicas.Partitions)
+        {
+            OnLeadershipChanged(coordinator, handle);
+        }
+        // Ready means replayed: wait (bounded) for the partitions the image says this node leads, so the first
+        // request after startup is served rather than told to retry.
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (DateTime.UtcNow < deadline && !LeadsAllItShould(coordinator, count))
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+        await ((Task)coordinator.WhenLoadedAsync(ReadyTimeout)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         return coordinator;
+    }
+
+    private bool LeadsAllItShould(GroupCoordinator coordinator, int count)
+    {
+        if (node.Metadata.Current.Topic(OffsetsTopicRecords.TopicName) is not { } topic)
+        {
+            return true;
+        }
+        for (var p = 0; p < count && p < topic.Partitions.Length; p++)
+        {
+            if (topic.Partitions[p].Leader == node.Settings.NodeId && !coordinator.IsLoaded(p))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Kafka's onElection / onResignation for one local __consumer_offsets replica (runs on its partition actor).</summary>
+    private void OnLeadershipChanged(GroupCoordinator coordinator, PartitionHandle handle)
+    {
+        var tp = handle.TopicPartition;
+        if (tp.Topic != OffsetsTopicRecords.TopicName || tp.Partition >= coordinator.Partitions)
+        {
+            return;
+        }
+        var state = handle.State;
+        if (!ReferenceEquals(node.Replicas.Get(tp.Topic, tp.Partition), handle))
+        {
+            coordinator.Unload(tp.Partition); // the replica is gone
+        }
+        else if (state.IsLeader && state.LeaderId == node.Settings.NodeId && handle.Log is not null)
+        {
+            coordinator.Load(new PartitionOffsetsLog(handle, state.LeaderEpoch, AwaitReplication), state.LeaderEpoch);
+        }
+        else if (state.LeaderId != -1 || !state.IsLeader)
+        {
+            coordinator.Unload(tp.Partition, state.LeaderEpoch);
+        }
+    }
+
+    /// <summary>offsets.commit.required.acks = -1: a coordinator write is answered once the ISR has it.</summary>
+    private void AwaitReplication(PartitionHandle handle, int leaderEpoch, long requiredOffset, Action<ErrorCode> completed)
+    {
+        if (ProducePurgatory.Check(handle, leaderEpoch, requiredOffset) is { } error)
+        {
+            completed(error);
+            return;
+        }
+        node.ProducePurgatory.Wait(handle, leaderEpoch, requiredOffset, TimeSpan.FromMilliseconds(settings.OffsetsCommitTimeoutMs), completed);
     }
 
     public static GroupCoordinatorSettings SettingsOf(BrokerNode node) =>
@@ -78,6 +160,7 @@ internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettin
         {
             OffsetsRetentionMs = Number(node, BrokerConfigs.OffsetsRetentionMinutes) * 60_000,
             OffsetsRetentionCheckIntervalMs = Number(node, BrokerConfigs.OffsetsRetentionCheckIntervalMs),
+            OffsetsCommitTimeoutMs = Number(node, BrokerConfigs.OffsetsCommitTimeoutMs),
             Consumer = ConsumerConfig(node),
         };
 

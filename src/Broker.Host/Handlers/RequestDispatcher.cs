@@ -105,8 +105,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     _describeLogDirs.Handle(request);
                     return ValueTask.CompletedTask;
                 case ApiKey.FindCoordinator:
-                    _groups.FindCoordinator(request);
-                    return ValueTask.CompletedTask;
+                    return Guard(request, _groups.FindCoordinatorAsync(request));
                 case ApiKey.JoinGroup:
                     return Guard(request, _groups.JoinGroupAsync(request));
                 case ApiKey.SyncGroup:

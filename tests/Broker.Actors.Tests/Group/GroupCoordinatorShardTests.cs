@@ -171,7 +171,7 @@ public sealed class GroupCoordinatorShardTests : ShardTestBase
     }
 
     [Fact]
-    public void Region_routes_by_partition_and_answers_not_coordinator_for_unloaded_partitions()
+    public async Task Region_routes_by_partition_and_answers_not_coordinator_for_unloaded_partitions()
     {
         var coordinator = new GroupCoordinator(Sys, Settings(), 2);
         var probe = CreateTestProbe();
@@ -179,6 +179,7 @@ public sealed class GroupCoordinatorShardTests : ShardTestBase
         coordinator.Send(new Heartbeat(new HeartbeatRequest { GroupId = group, MemberId = "m" }, e => probe.Ref.Tell(e)));
         Assert.Equal(ErrorCode.NotCoordinator, probe.ExpectMsg<ErrorCode>());
         coordinator.Load(new MemoryOffsetsLog(1));
+        await coordinator.WhenLoadedAsync(TimeSpan.FromSeconds(30));
         coordinator.Send(new Heartbeat(new HeartbeatRequest { GroupId = group, MemberId = "m" }, e => probe.Ref.Tell(e)));
         Assert.Equal(ErrorCode.UnknownMemberId, probe.ExpectMsg<ErrorCode>());
         coordinator.Unload(1);

@@ -43,8 +43,12 @@ internal sealed class MemoryOffsetsLog(int partition = 0) : IOffsetsPartitionLog
         }
     }
 
+    /// <summary>When set, a replay waits for it (a shard that is still loading).</summary>
+    public ManualResetEventSlim? ReplayGate { get; set; }
+
     public void Replay(OffsetsRecordVisitor visitor)
     {
+        ReplayGate?.Wait(TimeSpan.FromSeconds(60));
         foreach (var (key, value, timestamp) in Records)
         {
             visitor(key, value is null ? null : (ReadOnlyMemory<byte>?)value, timestamp);
