@@ -220,6 +220,20 @@ public sealed class LocalCluster : IAsyncDisposable
                 }
             }
         }
+        // Debugging a failure: AKKABROKER_KEEP_CLUSTER_LOGS=DIR keeps every node's whole log there.
+        if (Environment.GetEnvironmentVariable("AKKABROKER_KEEP_CLUSTER_LOGS") is { Length: > 0 } keep)
+        {
+            var target = Path.Combine(keep, Path.GetFileName(DataDir));
+            Directory.CreateDirectory(target);
+            for (var n = 1; n <= Nodes; n++)
+            {
+                var log = Path.Combine(NodeDir(n), "node.log");
+                if (File.Exists(log))
+                {
+                    File.Copy(log, Path.Combine(target, $"node-{n}.log"), overwrite: true);
+                }
+            }
+        }
         for (var attempt = 0; ; attempt++)
         {
             try

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using Broker.Compat.Tests.Harness;
+using Broker.Protocol.Messages;
+using Broker.Protocol.Records;
+
+namespace Broker.Compat.Tests.Cluster;
+
+/// <summary>
+/// A partition leader cut off from the cluster (SIGSTOP through cluster.sh pause: its sockets stay open, it
+/// answers nothing) while confluent-kafka streams acks=all records. The others fence it and elect new leaders;
+/// acks=all writes sent straight to it while it is isolated are never acknowledged (once resumed it learns it
+/// was deposed) and never reach the log; after resume it rejoins as a follower and every ISR is whole again.
+/// A consumer then finds every acknowledged record of the stream at its offset, in order, none twice.
+/// </summary>
+public sealed class ClusterIsolationTests
+{
+    private const string Topic = "isolation";
+    private const int PartitionCount = 3;
+    private const int PinnedWrites = 6;
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Rejoin = TimeSpan.FromSeconds(90);
+
+    [Fact(Timeout = 420_000)]
+    public async Task An_isolated_leader_acknowledges_nothing_and_rejoins_as_follower_without_losing_acknowledged_writes()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3);
+        await ClusterSetup.WaitForMembersUpAsync(cluster);
+        await ClusterSetup.CreateTopicAsync(cluster, Topic, PartitionCount);
+
+        await using var producer = StreamingProducer.Start(cluster, Topic, PartitionCount, ratePerSecond: 300);
+        await producer.WaitForMoreAcksAsync(300, Step, () => cluster.Logs(60));
+
+        // A partition leader that is not the active controller, so what is isolated is the data path alone.
+        var members = (await ClusterWatch.MembersAsync(cluster, 1))!;
+        var state = (await ClusterWatch.PartitionsAsync(cluster, 1, Topic))!;
+        var target = state.Partitions.FirstOrDefault(p => p.Leader != members.ControllerId) ?? state.Partitions[0];
+        var victim = target.Leader;
+        var led = state.Partitions.Where(p => p.Leader == victim).Select(p => p.Partition).ToArray();
+        var observer = victim == 1 ? 2 : 1;
+        var what = $"node {victim} (leader of {string.Join(',', led.Select(p => "p" + p))}; {members}) paused";
+
+        // Connections to the leader opened beforehand: once paused, its kernel still takes our bytes.
+        var pinned = new List<RawKafkaClient>();
+        try
+        {
+            for (var i = 0; i < PinnedWrites; i++)
+            {
+                pinned.Add(await RawKafkaClient.ConnectAsync(cluster.KafkaPort(victim)));
+            }
+            await cluster.PauseAsync(victim);
+            var writes = pinned.Select((client, i) => PinnedProduceAsync(client, target.Partition, i)).ToArray();
+
+            await ClusterWatch.WaitForAsync(cluster, $"{what}: new leaders without it", Step,
+                () => ClusterWatch.PartitionsAsync(cluster, observer, Topic),
+                s => led.All(p => s[p].Leader > 0 && s[p].Leader != victim && s[p].LeaderEpoch > state[p].LeaderEpoch));
+            await ClusterWatch.WaitForAsync(cluster, $"{what}: fenced in /cluster/members", Step,
+                () => ClusterWatch.MembersAsync(cluster, observer), m => m.Status.GetValueOrDefault(victim) == "fenced");
+            var table = await ClusterWatch.BrokerCtlShowAsync(cluster, observer);
+            Assert.True(ClusterWatch.CtlStatus(table, victim) == "fenced", $"{what}: brokerctl cluster show:\n{table}");
+            await producer.WaitForMoreAcksAsync(200, Step, () => $"{what}\n{cluster.Logs(60)}");
+
+            await cluster.ResumeAsync(victim);
+            what = $"node {victim} resumed";
+            var outcomes = await Task.WhenAll(writes);
+            Assert.True(outcomes.All(o => o != ErrorCode.None.ToString()),
+                $"{what}: the deposed leader acknowledged acks=all writes sent while it was isolated: {string.Join(", ", outcomes)}\n{cluster.Logs(60)}");
+
+            // It follows now: the leaders elected meanwhile keep leading, and it is back in every ISR.
+            var after = await ClusterWatch.WaitForAsync(cluster, $"{what}: back in every ISR", Rejoin,
+                () => ClusterWatch.PartitionsAsync(cluster, observer, Topic), s => s.FullyInSync);
+            await ClusterWatch.WaitForAsync(cluster, $"{what}: its own view has the new leaders", Step,
+                () => ClusterWatch.PartitionsAsync(cluster, victim, Topic),
+                s => led.All(p => s[p].Leader == after[p].Leader && s[p].LeaderEpoch == after[p].LeaderEpoch && s[p].Leader != victim));
+            await ClusterWatch.WaitForAsync(cluster, $"{what}: up in /cluster/members", Rejoin,
+                () => ClusterWatch.MembersAsync(cluster, observer), m => m.Status.GetValueOrDefault(victim) == "up");
+            await producer.WaitForMoreAcksAsync(200, Step, () => $"{what}\n{cluster.Logs(60)}");
+        }
+        finally
+        {
+            pinned.ForEach(c => c.Dispose());
+        }
+
+        var summary = await producer.StopAsync();
+        Assert.True(summary.GetProperty("failed").GetInt32() == 0 && summary.GetProperty("unflushed").GetInt32() == 0,
+            $"the producer lost deliveries: {summary}\n{cluster.Logs(60)}");
+        // Also proves the isolated writes are nowhere in the log: the verifier fails on any record the stream did not write.
+        await ClusterSetup.VerifyAsync(cluster, Topic, PartitionCount, producer, summary.GetProperty("acked").GetInt32());
+    }
+
+    /// <summary>One acks=all produce straight to the isolated node; its error code, or why no answer came.</summary>
+    private static async Task<string> PinnedProduceAsync(RawKafkaClient client, int partition, int index)
+    {
+        using var builder = new RecordBatchBuilder();
+        builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null, Encoding.UTF8.GetBytes($"isolated-{index.ToString(CultureInfo.InvariantCulture)}"));
+        var request = new ProduceRequest
+        {
+            Acks = -1,
+            TimeoutMs = 15_000,
+            TopicData = [new ProduceRequest.TopicProduceData
+            {
+                Name = Topic,
+                PartitionData = [new ProduceRequest.PartitionProduceData { Index = partition, Records = builder.ToArray() }],
+            }],
+        };
+        try
+        {
+            var response = await client.SendAsync<ProduceResponse>(ApiKey.Produce, 9, request, TimeSpan.FromSeconds(150));
+            return ((ErrorCode)response.Responses.Single().PartitionResponses.Single().ErrorCode).ToString();
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            return $"no answer ({e.GetType().Name})";
+        }
+    }
+}
