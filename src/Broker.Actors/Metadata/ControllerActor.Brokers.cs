@@ -16,7 +16,11 @@ internal sealed partial class ControllerActor
     internal sealed record RegisterBroker(
         int BrokerId, string ClusterId, Guid IncarnationId, IReadOnlyList<BrokerEndpointImage> Listeners, string? Rack, long PreviousBrokerEpoch) : ICommand;
 
-    internal sealed record BrokerHeartbeat(int BrokerId, long BrokerEpoch, long CurrentMetadataOffset, bool WantFence, bool WantShutDown) : ICommand;
+    internal sealed record BrokerHeartbeat(int BrokerId, long BrokerEpoch, long CurrentMetadataOffset, bool WantFence, bool WantShutDown) : ICommand
+    {
+        /// <summary>When the heartbeat reached the controller (it may wait behind a commit in the stash).</summary>
+        public long ReceivedAtMs { get; init; } = Environment.TickCount64;
+    }
 
     /// <summary>Internal: fence brokers whose sessions expired.</summary>
     private sealed record FenceExpired(IReadOnlyList<int> BrokerIds, string? Reason = null) : ICommand;
@@ -36,6 +40,10 @@ internal sealed partial class ControllerActor
 
     /// <summary>Offset of each broker's registration record: caught up once its metadata offset reaches it.</summary>
     private readonly Dictionary<int, long> _registrationOffsets = [];
+
+    /// <summary>When each broker was last fenced for missed heartbeats: a heartbeat received before that
+    /// (it waited in the stash behind a commit while the session ran out) must not unfence a dead broker.</summary>
+    private readonly Dictionary<int, long> _sessionFencedAt = [];
 
     private ControllerResult HandleClusterCommand(ICommand command) => command switch
     {
@@ -115,6 +123,13 @@ internal sealed partial class ControllerActor
 
     private ControllerResult HandleHeartbeat(BrokerHeartbeat m)
     {
+        if (Image.Brokers.TryGetValue(m.BrokerId, out var fenced) && fenced.Fenced
+            && m.ReceivedAtMs <= _sessionFencedAt.GetValueOrDefault(m.BrokerId, long.MinValue))
+        {
+            // Received before this broker's session was fenced (it waited in the stash behind a commit while the
+            // session ran out): the broker may have died since, so this heartbeat must not unfence it.
+            m = m with { WantFence = true };
+        }
         var (reply, records) = ControllerDecisions.Heartbeat(Image, m,
             _registrationOffsets.TryGetValue(m.BrokerId, out var registered) ? registered : null, _settings.BrokerValues);
         if (reply.Error == ErrorCode.None)
@@ -151,6 +166,7 @@ internal sealed partial class ControllerActor
                 {
                     Log.LogWarning("broker {BrokerId} fenced: {Reason}", id, m.Reason);
                 }
+                _sessionFencedAt[id] = Environment.TickCount64;
             }
         }
         return ControllerResult.Of(true, ControllerDecisions.FenceBrokers(Image, m.BrokerIds, _settings.BrokerValues));

@@ -35,4 +35,12 @@ public interface IAlterPartitionSender
 public sealed record ReplicaContext(int NodeId, long ReplicaLagTimeMaxMs, IAlterPartitionSender? AlterPartition, TimeProvider Time)
 {
     public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Whether a broker may join an ISR as this node's metadata sees it (Kafka's isReplicaIsrEligible,
+    /// KIP-841): registered, not fenced, not in controlled shutdown. The controller refuses others with
+    /// INELIGIBLE_REPLICA; asking first spares it a proposal per follower fetch while a restarted broker
+    /// catches up fenced. Null: every broker is eligible.
+    /// </summary>
+    public Func<int, bool>? IsBrokerEligible { get; init; }
 }

@@ -157,7 +157,8 @@ public sealed partial class PartitionActor
 
     private void MaybeExpandIsr(int replicaId, FollowerPosition follower)
     {
-        if (_pendingIsr is not null || _state.Isr.Contains(replicaId) || !_state.Replicas.Contains(replicaId))
+        if (_pendingIsr is not null || _state.Isr.Contains(replicaId) || !_state.Replicas.Contains(replicaId)
+            || _context!.IsBrokerEligible?.Invoke(replicaId) == false)
         {
             return;
         }

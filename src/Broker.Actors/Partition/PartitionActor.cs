@@ -87,7 +87,10 @@ public sealed partial class PartitionActor : ActorBase
                 OnAppendReplicated(replicated);
                 break;
             case ApplyPartitionImage apply:
-                ApplyImage(apply.Image);
+                // The newest image the replica manager has given the handle, not necessarily this message's:
+                // a restarted node replays the metadata log one batch after another, and acting on each
+                // intermediate image would make it lead (and take writes in) epochs long gone.
+                ApplyImage(_handle.Image ?? apply.Image);
                 break;
             case CheckIsr:
                 MaybeShrinkIsr();

@@ -25,6 +25,17 @@ public sealed partial class BrokerNode
     /// <summary>This broker's registration and heartbeats.</summary>
     public BrokerLifecycleManager? Lifecycle { get; private set; }
 
+    private readonly TaskCompletionSource _initialCatchUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once this node's metadata has caught up with the cluster since it started (Kafka's initial
+    /// catch-up): on the Raft quorum, when the controller first unfences its registration, which it does
+    /// only once the node has applied the log up to it. Until then a restarted node's image is whatever
+    /// it replayed from its own files (empty before its first fetch from the quorum leader), so client
+    /// metadata answers wait for this (MetadataHandler). Complete at once on a local or injected log.
+    /// </summary>
+    internal Task InitialCatchUp => _initialCatchUp.Task;
+
     /// <summary>Starts a node over a quorum made by the caller (tests: several in-process nodes over one
     /// shared log); the node disposes it when it stops. <paramref name="controllerEndpoints"/> says where each
     /// node's controller listens (default: <c>controller.quorum.voters</c>).</summary>
@@ -95,6 +106,14 @@ public sealed partial class BrokerNode
             TimeSpan.FromMilliseconds(Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.BrokerHeartbeatIntervalMs)),
             _loggerFactory.CreateLogger<BrokerLifecycleManager>());
         Lifecycle.Start(listeners);
+        if (_injectedQuorum is not null || !UsesRaft)
+        {
+            _initialCatchUp.TrySetResult();
+        }
+        else
+        {
+            _ = Lifecycle.Unfenced.ContinueWith(_ => _initialCatchUp.TrySetResult(), TaskScheduler.Default);
+        }
         if (_injectedQuorum is null && Settings.ControllerQuorumVoters.Count == 1 && Settings.IsController)
         {
             try

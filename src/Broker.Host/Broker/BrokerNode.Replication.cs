@@ -25,7 +25,10 @@ public sealed partial class BrokerNode
             Settings.NodeId,
             Settings.Values.GetLong(BrokerConfigs.ReplicaLagTimeMaxMs),
             new ControllerAlterPartitionSender(() => ControllerChannel, () => Lifecycle?.BrokerEpoch ?? -1),
-            TimeProvider.System);
+            TimeProvider.System)
+        {
+            IsBrokerEligible = id => Controller.Current.Brokers.TryGetValue(id, out var b) && !b.Fenced && !b.InControlledShutdown,
+        };
     }
 
     /// <summary>Wires the replica manager to the produce purgatory and the fetchers (before the first image is applied).</summary>

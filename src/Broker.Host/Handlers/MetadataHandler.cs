@@ -10,10 +10,26 @@ namespace Broker.Host.Handlers;
 /// </summary>
 internal sealed class MetadataHandler(BrokerNode node)
 {
+    private static readonly TimeSpan InitialCatchUpWait = TimeSpan.FromSeconds(10);
+
     public async ValueTask HandleAsync(RequestContext request)
     {
         var metadata = request.Decode<MetadataRequest>();
         var version = request.ApiVersion;
+        if (!node.InitialCatchUp.IsCompleted)
+        {
+            // A restarted node would answer from the image it replayed locally (no brokers, a topic missing,
+            // itself as a leader long deposed) and clients would act on it; Kafka serves clients only after
+            // the initial catch-up. Bounded, so clients still get an answer well inside their request timeout.
+            try
+            {
+                await node.InitialCatchUp.WaitAsync(InitialCatchUpWait).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // answer from what this node has
+            }
+        }
         var image = node.Metadata.Current;
         if (metadata.Topics is { Count: > 0 } && node.Settings.AutoCreateTopicsEnable && (version < 4 || metadata.AllowAutoTopicCreation))
         {

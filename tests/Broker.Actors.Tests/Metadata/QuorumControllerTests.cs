@@ -85,6 +85,36 @@ public sealed class QuorumControllerTests : TestKit.TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_heartbeat_received_before_its_broker_was_fenced_does_not_unfence_it()
+    {
+        using var quorum = new LocalMetadataQuorum(1, _dir);
+        var publisher = new MetadataPublisher("cluster");
+        quorum.Start(publisher);
+        var controller = QuorumController.Start(Sys, Settings(1) with { SessionTimeoutMs = 1000 }, quorum, publisher);
+        var registered = await controller.RegisterBrokerAsync(2, "cluster", Guid.NewGuid(), [new BrokerEndpointImage("PLAINTEXT", "127.0.0.1", 9092, 0)], null);
+        Assert.Equal(ErrorCode.None, registered.Error);
+        var epoch = registered.BrokerEpoch;
+        Assert.False((await controller.HeartbeatAsync(2, epoch, publisher.Current.Offset, false, false)).IsFenced);
+
+        // A heartbeat that reached the controller now but waits (as behind a commit in the stash) until the
+        // session has run out: the broker died meanwhile, and its old heartbeat must not bring it back.
+        var late = new ControllerActor.BrokerHeartbeat(2, epoch, publisher.Current.Offset, false, false);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!publisher.Current.Brokers[2].Fenced && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.True(publisher.Current.Brokers[2].Fenced, "the session did not expire");
+        var reply = await controller.Ask<HeartbeatReply>(late);
+        Assert.True(reply.IsFenced);
+        Assert.True(publisher.Current.Brokers[2].Fenced);
+
+        // A heartbeat sent after the fence is a live broker: unfenced again.
+        Assert.False((await controller.HeartbeatAsync(2, epoch, publisher.Current.Offset, false, false)).IsFenced);
+        Assert.False(publisher.Current.Brokers[2].Fenced);
+    }
+
+    [Fact]
     public async Task Only_the_leader_controller_answers_and_a_new_leader_sees_everything_committed_before()
     {
         var shared = new SharedMetadataQuorum();
