@@ -12,6 +12,7 @@ namespace Broker.Compat.Tests.Cluster;
 /// and brokerctl say so), producing goes on; after each restart the node is up again and back in every ISR.
 /// At the end a consumer finds every acknowledged record at its offset, in order, none twice.
 /// </summary>
+[Collection(ClusterProcessesCollection.Name)]
 public sealed class ClusterFailoverTests
 {
     private const string Topic = "failover";
@@ -57,7 +58,7 @@ public sealed class ClusterFailoverTests
 
         var summary = await producer.StopAsync();
         Assert.True(summary.GetProperty("failed").GetInt32() == 0 && summary.GetProperty("unflushed").GetInt32() == 0,
-            $"the producer lost deliveries: {summary}\n{cluster.Logs(60)}");
+            $"the producer lost deliveries: {summary}\n{cluster.Logs(60)}\n--- producer (librdkafka) log tail\n{producer.StderrTail()}");
         await ClusterSetup.VerifyAsync(cluster, Topic, PartitionCount, producer, summary.GetProperty("acked").GetInt32());
         for (var n = 1; n <= 3; n++)
         {

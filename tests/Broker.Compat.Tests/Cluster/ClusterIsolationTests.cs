@@ -13,6 +13,7 @@ namespace Broker.Compat.Tests.Cluster;
 /// was deposed) and never reach the log; after resume it rejoins as a follower and every ISR is whole again.
 /// A consumer then finds every acknowledged record of the stream at its offset, in order, none twice.
 /// </summary>
+[Collection(ClusterProcessesCollection.Name)]
 public sealed class ClusterIsolationTests
 {
     private const string Topic = "isolation";
@@ -83,7 +84,7 @@ public sealed class ClusterIsolationTests
 
         var summary = await producer.StopAsync();
         Assert.True(summary.GetProperty("failed").GetInt32() == 0 && summary.GetProperty("unflushed").GetInt32() == 0,
-            $"the producer lost deliveries: {summary}\n{cluster.Logs(60)}");
+            $"the producer lost deliveries: {summary}\n{cluster.Logs(60)}\n--- producer (librdkafka) log tail\n{producer.StderrTail()}");
         // Also proves the isolated writes are nowhere in the log: the verifier fails on any record the stream did not write.
         await ClusterSetup.VerifyAsync(cluster, Topic, PartitionCount, producer, summary.GetProperty("acked").GetInt32());
     }

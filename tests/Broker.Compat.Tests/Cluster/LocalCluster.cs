@@ -233,6 +233,10 @@ public sealed class LocalCluster : IAsyncDisposable
                     File.Copy(log, Path.Combine(target, $"node-{n}.log"), overwrite: true);
                 }
             }
+            foreach (var log in Directory.EnumerateFiles(DataDir, "*.log"))
+            {
+                File.Copy(log, Path.Combine(target, Path.GetFileName(log)), overwrite: true);
+            }
         }
         for (var attempt = 0; ; attempt++)
         {

@@ -26,6 +26,12 @@ public sealed class StreamingProducer : IAsyncDisposable
     }
 
     public string AckedFile { get; }
+
+    /// <summary>librdkafka's log (stderr) once the producer has stopped.</summary>
+    public string Stderr { get; private set; } = "";
+
+    /// <summary>The last <paramref name="lines"/> lines of librdkafka's log, for failure messages.</summary>
+    public string StderrTail(int lines = 150) => string.Join('\n', Stderr.Split('\n').TakeLast(lines));
     public string StopFile { get; }
 
     public static StreamingProducer Start(LocalCluster cluster, string topic, int partitions, int ratePerSecond = 400)
@@ -98,6 +104,8 @@ public sealed class StreamingProducer : IAsyncDisposable
         {
             throw new InvalidOperationException($"the producer failed ({_process.ExitCode}): {stdout}\n{await _stderr}");
         }
+        Stderr = await _stderr;
+        await File.WriteAllTextAsync(Path.ChangeExtension(AckedFile, ".producer.log"), Stderr);
         using var doc = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         return doc.RootElement.Clone();
     }

@@ -28,16 +28,21 @@ producer = Producer({
     "request.timeout.ms": 10000,
     "retry.backoff.ms": 100,
     "topic.metadata.refresh.interval.ms": 1000,
+    # librdkafka's own account of leader changes, connections and idempotence state, on stderr (the tests
+    # print its tail when deliveries fail).
+    "debug": os.environ.get("CLUSTER_PRODUCER_DEBUG", "eos,topic,broker"),
 })
 acked_file = open(acked_path, "a", buffering=1)
-stats = {"produced": 0, "acked": 0, "failed": 0, "errors": []}
+stats = {"produced": 0, "acked": 0, "failed": 0, "errors": [], "failed_per_partition": {}}
 
 
 def report(err, msg):
     if err is not None:
         stats["failed"] += 1
+        per = stats["failed_per_partition"]
+        per[str(msg.partition())] = per.get(str(msg.partition()), 0) + 1
         if len(stats["errors"]) < 10:
-            stats["errors"].append(str(err))
+            stats["errors"].append(f"{time.strftime('%H:%M:%S')} p{msg.partition()} value {msg.value().decode()}: {err}")
     else:
         stats["acked"] += 1
         acked_file.write(f"{msg.partition()} {msg.offset()} {msg.value().decode()}\n")

@@ -214,7 +214,17 @@ public sealed partial class RaftActor : ActorBase
             AnswerAllInbound();
             if (previous.Epoch != role.Epoch || previous.Leader != role.LeaderId)
             {
-                _settings.Listener.OnLeaderChange(role.Role == RaftRole.Leader ? _core.NodeId : role.LeaderId, role.Epoch);
+                // A restarted ex-leader starts Resigned in its old epoch (it may have lost unflushed entries and
+                // never leads that epoch again): nobody leads as far as it knows. Announcing itself made its
+                // controller claim an epoch it cannot append in, retrying every second, and /cluster/members on
+                // it name itself as the controller.
+                var leader = role.Role switch
+                {
+                    RaftRole.Leader => _core.NodeId,
+                    RaftRole.Resigned => -1,
+                    _ => role.LeaderId,
+                };
+                _settings.Listener.OnLeaderChange(leader, role.Epoch);
             }
         }
         _settings.Status.Publish(new RaftStatus(_core.NodeId, _core.Role, _core.Role == RaftRole.Leader ? _core.NodeId : _core.LeaderId,
