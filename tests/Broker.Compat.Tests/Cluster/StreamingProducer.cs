@@ -31,7 +31,8 @@ public sealed class StreamingProducer : IAsyncDisposable
     public string Stderr { get; private set; } = "";
 
     /// <summary>The last <paramref name="lines"/> lines of librdkafka's log, for failure messages.</summary>
-    public string StderrTail(int lines = 150) => string.Join('\n', Stderr.Split('\n').TakeLast(lines));
+    public string StderrTail(int lines = 200) =>
+        string.Join('\n', Stderr.Split('\n').Where(l => !l.Contains("|FEATURE|", StringComparison.Ordinal)).TakeLast(lines));
     public string StopFile { get; }
 
     public static StreamingProducer Start(LocalCluster cluster, string topic, int partitions, int ratePerSecond = 400)
