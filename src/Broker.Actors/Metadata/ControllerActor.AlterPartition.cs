@@ -66,6 +66,14 @@ internal sealed partial class ControllerActor
         {
             return (new AlterPartitionOutcome(ErrorCode.None, partition.Leader, partition.LeaderEpoch, partition.PartitionEpoch, partition.Isr), null);
         }
+        if (partition.IsReassigning)
+        {
+            // The ISR change may complete a move (every target replica in sync): one record does both.
+            var next = ReplicaReassignment.WithIsr(image, partition, newIsr);
+            var change = ReplicaReassignment.Build(topic, partition, next)!;
+            var leaderEpoch = next.Leader == partition.Leader ? partition.LeaderEpoch : partition.LeaderEpoch + 1;
+            return (new AlterPartitionOutcome(ErrorCode.None, next.Leader, leaderEpoch, partition.PartitionEpoch + 1, next.Isr), change);
+        }
         var record = new PartitionChangeRecord { TopicId = topic.Id, PartitionId = partition.Partition, Isr = [.. newIsr] };
         return (new AlterPartitionOutcome(ErrorCode.None, partition.Leader, partition.LeaderEpoch, partition.PartitionEpoch + 1, newIsr), record);
     }

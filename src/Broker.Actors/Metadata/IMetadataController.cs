@@ -71,4 +71,14 @@ public interface IMetadataController
 
     /// <summary>A fresh producer id for InitProducerId (ids come in blocks recorded in the metadata log).</summary>
     Task<long> AllocateProducerIdAsync();
+
+    /// <summary>ElectLeaders (43): <paramref name="partitions"/> null means every partition (those already
+    /// led as asked are then left out of the answer, as Kafka does).</summary>
+    Task<IReadOnlyList<TopicPartitionResults>> ElectLeadersAsync(ElectionType type, IReadOnlyList<TopicPartitions>? partitions);
+
+    /// <summary>AlterPartitionReassignments (45): starts, changes or cancels moves of partitions' replicas.</summary>
+    Task<IReadOnlyList<TopicPartitionResults>> AlterPartitionReassignmentsAsync(IReadOnlyList<TopicReassignment> topics);
+
+    /// <summary>ListPartitionReassignments (46): the moves in progress (<paramref name="partitions"/> null: all).</summary>
+    Task<IReadOnlyList<OngoingReassignment>> ListPartitionReassignmentsAsync(IReadOnlyList<TopicPartitions>? partitions);
 }

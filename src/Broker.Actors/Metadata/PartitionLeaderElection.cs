@@ -125,6 +125,30 @@ public static class PartitionLeaderElection
         return (Change(topic, p, p.Isr, preferred), Protocol.Messages.ErrorCode.None);
     }
 
+    /// <summary>Unclean election (ElectLeaders type 1) of a leaderless partition: an in-sync replica that can
+    /// lead if there is one, else any live replica, which starts a new ISR of itself (its log is the truth from
+    /// now on, whatever the topic's unclean.leader.election.enable: the admin asked for it). Errors as Kafka's:
+    /// ELECTION_NOT_NEEDED (it has a leader), ELIGIBLE_LEADERS_NOT_AVAILABLE (no replica can lead).</summary>
+    public static (PartitionChangeRecord? Change, Protocol.Messages.ErrorCode Error) Unclean(MetadataImage image, TopicImage topic, PartitionImage p)
+    {
+        if (p.Leader != NoLeader)
+        {
+            return (null, Protocol.Messages.ErrorCode.ElectionNotNeeded);
+        }
+        var isr = p.Isr;
+        var leader = isr.FirstOrDefault(r => CanLead(image, r), NoLeader);
+        if (leader == NoLeader)
+        {
+            leader = p.Replicas.FirstOrDefault(r => CanLead(image, r), NoLeader);
+            if (leader == NoLeader)
+            {
+                return (null, Protocol.Messages.ErrorCode.EligibleLeadersNotAvailable);
+            }
+            isr = [leader];
+        }
+        return (Change(topic, p, isr, leader), Protocol.Messages.ErrorCode.None);
+    }
+
     /// <summary>A PartitionChangeRecord with only what differs (null when nothing does).</summary>
     public static PartitionChangeRecord? Change(TopicImage topic, PartitionImage p, System.Collections.Immutable.ImmutableArray<int> isr, int leader)
     {

@@ -86,6 +86,15 @@ public sealed class QuorumController : IMetadataController
     /// that its process may be gone, checked before anything is fenced.</summary>
     public void BrokerDisconnected(int brokerId) => _actor.Tell(new ControllerActor.BrokerDisconnected(brokerId));
 
+    public Task<IReadOnlyList<TopicPartitionResults>> ElectLeadersAsync(ElectionType type, IReadOnlyList<TopicPartitions>? partitions) =>
+        Ask<IReadOnlyList<TopicPartitionResults>>(new ControllerActor.ElectLeaders(type, partitions));
+
+    public Task<IReadOnlyList<TopicPartitionResults>> AlterPartitionReassignmentsAsync(IReadOnlyList<TopicReassignment> topics) =>
+        Ask<IReadOnlyList<TopicPartitionResults>>(new ControllerActor.AlterPartitionReassignments(topics));
+
+    public Task<IReadOnlyList<OngoingReassignment>> ListPartitionReassignmentsAsync(IReadOnlyList<TopicPartitions>? partitions) =>
+        Ask<IReadOnlyList<OngoingReassignment>>(new ControllerActor.ListPartitionReassignments(partitions));
+
     internal Task<T> Ask<T>(object command) => _actor.Ask<T>(command, AskTimeout);
 }
 

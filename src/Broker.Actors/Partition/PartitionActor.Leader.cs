@@ -66,16 +66,29 @@ public sealed partial class PartitionActor
     /// <summary>Same leader and epoch, newer partition epoch: the ISR or replicas changed (our own AlterPartition, or a reassignment).</summary>
     private void OnLeaderImageUpdate(PartitionImage image)
     {
-        if (image.PartitionEpoch <= _state.PartitionEpoch)
+        // Our own committed AlterPartition may have taken the partition epoch already; the image then still
+        // brings the replica set a completed reassignment shrank.
+        if (image.PartitionEpoch < _state.PartitionEpoch
+            || (image.PartitionEpoch == _state.PartitionEpoch && image.Replicas.SequenceEqual(_state.Replicas)))
         {
             return;
         }
+        // A reassignment adds replicas (they catch up, then join the ISR) and removes them once done.
         foreach (var replica in image.Replicas)
         {
             if (replica != _context!.NodeId && !_followers.ContainsKey(replica))
             {
                 _followers[replica] = new FollowerPosition();
             }
+        }
+        foreach (var replica in _followers.Keys.Where(r => !image.Replicas.Contains(r)).ToList())
+        {
+            _followers.Remove(replica);
+        }
+        if (image.Replicas.Length > 1 && _state.Replicas.Length <= 1)
+        {
+            var interval = TimeSpan.FromMilliseconds(Math.Max(10, _context!.ReplicaLagTimeMaxMs / 2));
+            Context.Timers.StartPeriodicTimer(CheckIsr.Instance, CheckIsr.Instance, interval);
         }
         if (_pendingIsr is { } pending && pending.SequenceEqual(image.Isr))
         {

@@ -9,7 +9,7 @@ namespace Broker.Actors.Partition;
 /// <summary>
 /// This node's shard region: the registry of local partition replicas. It follows the metadata
 /// image, starting a <see cref="PartitionActor"/> for each partition placed on this node and
-/// stopping (and deleting) the ones whose topic is gone.
+/// stopping (and deleting) the ones whose topic is gone or that a reassignment moved away.
 /// </summary>
 public sealed class ReplicaManager
 {
@@ -91,7 +91,9 @@ public sealed class ReplicaManager
             foreach (var (tp, handle) in _partitions)
             {
                 var topic = image.Topic(tp.Topic);
-                if (topic is null || topic.Id != handle.TopicId || tp.Partition >= topic.Partitions.Length)
+                // Gone: the topic was deleted (or recreated), or a reassignment moved this replica to other brokers.
+                if (topic is null || topic.Id != handle.TopicId || tp.Partition >= topic.Partitions.Length
+                    || !topic.Partitions[tp.Partition].Replicas.Contains(_nodeId))
                 {
                     Remove(tp, handle);
                 }

@@ -27,6 +27,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     private readonly AlterPartitionHandler _alterPartition;
     private readonly RaftHandlers _raft;
     private readonly ControllerApiHandlers _controllerApis;
+    private readonly ReplicaAdminHandlers _replicaAdmin;
     private readonly ILogger _logger;
 
     public RequestDispatcher(BrokerNode node, ILogger logger)
@@ -47,6 +48,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
         _alterPartition = new AlterPartitionHandler(node);
         _raft = node.RaftHandlers;
         _controllerApis = new ControllerApiHandlers(node);
+        _replicaAdmin = new ReplicaAdminHandlers(node);
         _logger = logger;
     }
 
@@ -135,6 +137,12 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return ValueTask.CompletedTask;
                 case ApiKey.AlterPartition:
                     return Guard(request, _alterPartition.HandleAsync(request));
+                case ApiKey.ElectLeaders:
+                    return Guard(request, _replicaAdmin.ElectLeadersAsync(request));
+                case ApiKey.AlterPartitionReassignments:
+                    return Guard(request, _replicaAdmin.AlterPartitionReassignmentsAsync(request));
+                case ApiKey.ListPartitionReassignments:
+                    return Guard(request, _replicaAdmin.ListPartitionReassignmentsAsync(request));
                 default:
                     request.CloseConnection($"unsupported api {request.ApiKey} v{request.ApiVersion}");
                     return ValueTask.CompletedTask;

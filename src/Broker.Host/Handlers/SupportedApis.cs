@@ -45,6 +45,9 @@ internal static class SupportedApis
         (ApiKey.BrokerRegistration, 0, 4),
         (ApiKey.BrokerHeartbeat, 0, 1),
         (ApiKey.AllocateProducerIds, 0, 0),
+        (ApiKey.ElectLeaders, 0, 2),                 // forwarded to the active controller, as the two below
+        (ApiKey.AlterPartitionReassignments, 0, 0),
+        (ApiKey.ListPartitionReassignments, 0, 0),
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>
