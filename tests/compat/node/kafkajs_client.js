@@ -25,7 +25,9 @@ commands: create-topic --topic T [--partitions N] [--replication-factor R] [--co
           list-offsets --topic T --timestamp earliest|latest|MS
           alter-config --topic T --config k=v [--config k=v]...
           describe-config --topic T [--name N]...
-          delete-records --topic T --partition P --before-offset O`
+          delete-records --topic T --partition P --before-offset O
+          reassign --topic T --partition P --replicas B1,B2,...
+          list-reassignments`
 
 function parse (argv) {
   const { values, positionals } = parseArgs({
@@ -48,6 +50,7 @@ function parse (argv) {
       timestamp: { type: 'string' },
       name: { type: 'string', multiple: true, default: [] },
       'before-offset': { type: 'string' },
+      replicas: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -187,6 +190,25 @@ const commands = {
       r.configEntries
         .slice().sort((x, y) => (x.configName < y.configName ? -1 : 1))
         .forEach(e => emit({ name: e.configName, value: e.configValue }))
+    }
+  }),
+
+  // AlterPartitionReassignments: kafkajs sends it to the controller broker of its metadata.
+  reassign: (kafka, a) => withAdmin(kafka, async admin => {
+    const topic = a.values.topic
+    const partition = a.int('partition')
+    if (!a.values.replicas) throw new Failure('--replicas is required', 2)
+    const replicas = a.values.replicas.split(',').map(Number)
+    await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition, replicas }] }], timeout: a.timeout })
+    emit({ topic, partition, replicas })
+  }),
+
+  'list-reassignments': (kafka, a) => withAdmin(kafka, async admin => {
+    const { topics } = await admin.listPartitionReassignments({ timeout: a.timeout })
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        emit({ topic: t.name, partition: p.partition, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas })
+      }
     }
   }),
 
