@@ -46,7 +46,7 @@ public sealed class ReassignmentClusterTests
         await producer.WaitForMoreAcksAsync(300, Long, () => cluster.Logs());
 
         var reassign = await ClientRunner.NodeAsync("kafkajs_client.js",
-            ["--bootstrap", cluster.BootstrapServers, "--timeout-ms", "60000", "reassign", "--topic", "moving", "--partition", "0", "--replicas", "2,3"], Long);
+            ["--bootstrap", Bootstrap(cluster), "--timeout-ms", "60000", "reassign", "--topic", "moving", "--partition", "0", "--replicas", "2,3"], Long);
         reassign.EnsureSuccess();
         var watch = Stopwatch.StartNew();
         await WaitAsync(async () => await PartitionAsync(cluster, 3) is { } p && p.ReplicaNodes.SequenceEqual([2, 3]) && p.IsrNodes.Order().SequenceEqual([2, 3]),
@@ -54,7 +54,7 @@ public sealed class ReassignmentClusterTests
         var moveTime = watch.Elapsed;
         var moved = (await PartitionAsync(cluster, 3))!;
         Assert.Equal(2, moved.LeaderId); // node 1 led and was removed: the first target replica in the ISR leads
-        var listed = await ClientRunner.NodeAsync("kafkajs_client.js", ["--bootstrap", cluster.BootstrapServers, "list-reassignments"], Long);
+        var listed = await ClientRunner.NodeAsync("kafkajs_client.js", ["--bootstrap", Bootstrap(cluster), "list-reassignments"], Long);
         Assert.Empty(listed.EnsureSuccess().JsonLines());
         // The removed replica is stopped and its log deleted on node 1.
         await WaitAsync(() => Task.FromResult(!Directory.Exists(Path.Combine(cluster.NodeDir(1), "data", "moving-0"))), "node 1 deletes moving-0", cluster);
@@ -86,6 +86,9 @@ public sealed class ReassignmentClusterTests
         }
         await WaitAsync(async () => await PartitionAsync(cluster, 1) is { LeaderId: 2 }, "node 2 leads again", cluster);
     }
+
+    /// <summary>kafkajs_client.js takes one bootstrap broker.</summary>
+    private static string Bootstrap(LocalCluster cluster) => "127.0.0.1:" + cluster.KafkaPort(1).ToString(CultureInfo.InvariantCulture);
 
     private static async Task<MetadataResponse> MetadataAsync(LocalCluster cluster, int node, string? topic)
     {
