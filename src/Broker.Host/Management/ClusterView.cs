@@ -101,7 +101,11 @@ internal static class ClusterView
             {
                 var log = node.Replicas.Get(topic.Name, p.Partition)?.Log;
                 partitions.Add(new PartitionView(p.Partition, p.Leader, p.LeaderEpoch, [.. p.Replicas], [.. p.Isr],
-                    log?.LogStartOffset, log?.LogEndOffset, log?.HighWatermark));
+                    log?.LogStartOffset, log?.LogEndOffset, log?.HighWatermark)
+                {
+                    AddingReplicas = [.. p.AddingReplicas],
+                    RemovingReplicas = [.. p.RemovingReplicas],
+                });
             }
             topics.Add(new TopicView(topic.Name, topic.Id, partitions));
         }

@@ -15,7 +15,14 @@ public sealed record PartitionView(
     IReadOnlyList<int> Isr,
     long? LogStartOffset,
     long? LogEndOffset,
-    long? HighWatermark);
+    long? HighWatermark)
+{
+    /// <summary>Replicas a reassignment in progress adds (already in <see cref="Replicas"/>; empty when none).</summary>
+    public IReadOnlyList<int> AddingReplicas { get; init; } = [];
+
+    /// <summary>Replicas a reassignment in progress removes (still in <see cref="Replicas"/>; empty when none).</summary>
+    public IReadOnlyList<int> RemovingReplicas { get; init; } = [];
+}
 
 public sealed record TopicView(string Name, Guid TopicId, IReadOnlyList<PartitionView> Partitions);
 

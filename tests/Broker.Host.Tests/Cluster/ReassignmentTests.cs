@@ -42,6 +42,10 @@ public sealed class ReassignmentTests
         Assert.Equal([2, 3, 1], during.ReplicaNodes);
         Assert.Equal([1, 2], during.IsrNodes.Order());
         Assert.Equal(1, during.LeaderId);
+        // The management endpoint's /cluster/partitions shows the move too.
+        var view = Assert.Single(Assert.Single(Broker.Host.Management.ClusterView.Partitions(cluster.Node(3)).Topics, t => t.Name == "mv").Partitions);
+        Assert.Equal([3], view.AddingReplicas);
+        Assert.Equal([1], view.RemovingReplicas);
         // The leader keeps taking writes while the move is in progress.
         Assert.Equal(0, (await ProduceAsync(oldLeader, "mv", Batch(25, "during"), acks: -1)).ErrorCode);
 
