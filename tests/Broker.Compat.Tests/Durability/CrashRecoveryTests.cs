@@ -125,7 +125,7 @@ public sealed class CrashRecoveryTests
         await broker.RestartAsync();
         using var after = await RawKafkaClient.ConnectAsync(broker.Port);
         var expectedEnd = damage == "garbage-appended" ? 50 : 45; // the last batch is lost unless only junk followed it
-        var fetched = await RawRequests.FetchAsync(after, "torn", 0, 0);
+        var fetched = await RawRequests.FetchOnceLedAsync(after, "torn", 0, 0, TimeSpan.FromSeconds(30));
         Assert.Equal((short)ErrorCode.None, fetched.ErrorCode);
         Assert.Equal(expectedEnd, fetched.HighWatermark);
         var records = await new Kcat(broker.BootstrapServers, TimeSpan.FromSeconds(60)).ConsumeAsync("torn", 0, 0, expectedEnd);

@@ -45,6 +45,24 @@ internal static class RawRequests
         return response.Responses.Single().PartitionResponses.Single();
     }
 
+    /// <summary>Fetches as a client does right after a broker restart: NOT_LEADER_OR_FOLLOWER and
+    /// LEADER_NOT_AVAILABLE are retried (the restarted broker re-registers and takes its leaderships back
+    /// from the metadata log a moment after it listens) until <paramref name="timeout"/>.</summary>
+    public static async Task<FetchResponse.PartitionData> FetchOnceLedAsync(RawKafkaClient client, string topic, int partition, long offset, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var fetched = await FetchAsync(client, topic, partition, offset);
+            var retriable = fetched.ErrorCode is (short)ErrorCode.NotLeaderOrFollower or (short)ErrorCode.LeaderNotAvailable;
+            if (!retriable || DateTime.UtcNow > deadline)
+            {
+                return fetched;
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public static async Task<FetchResponse.PartitionData> FetchAsync(RawKafkaClient client, string topic, int partition, long offset)
     {
         var request = new FetchRequest
