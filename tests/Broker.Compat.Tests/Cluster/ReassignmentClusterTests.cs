@@ -23,7 +23,9 @@ public sealed class ReassignmentClusterTests
     {
         await using var cluster = await LocalCluster.StartAsync(3, new Dictionary<string, string>
         {
-            ["broker.session.timeout.ms"] = "4000",
+            // Killed nodes are fenced at once by the liveness probe; a live node under CI load must not be
+            // fenced by a short session (a fenced node 3 hands leadership to node 2 before ElectLeaders runs).
+            ["broker.session.timeout.ms"] = "15000",
             ["replica.lag.time.max.ms"] = "5000",
         });
         await WaitAsync(async () => (await MetadataAsync(cluster, 1, null)).Brokers.Count == 3, "three brokers registered", cluster);
