@@ -102,13 +102,47 @@ public sealed class ReplicaManager
         Applied?.Invoke();
     }
 
+    /// <summary>
+    /// Deletes the logs on disk that no replica here owns in <paramref name="image"/>: partitions of topics
+    /// deleted (or deleted and recreated) while this node was down, or moved off it meanwhile (Kafka's
+    /// stray replicas). Call once the image has caught up with the cluster, never with a partial one.
+    /// Returns the partitions deleted.
+    /// </summary>
+    public IReadOnlyList<TopicPartition> DeleteStrayLogs(MetadataImage image)
+    {
+        var strays = new List<TopicPartition>();
+        lock (_applyLock)
+        {
+            foreach (var log in _logs.Logs.ToList())
+            {
+                var tp = log.TopicPartition;
+                if (_partitions.ContainsKey(tp))
+                {
+                    continue;
+                }
+                var topic = image.Topic(tp.Topic);
+                var hosted = topic is not null && tp.Partition < topic.Partitions.Length
+                    && topic.Partitions[tp.Partition].Replicas.Contains(_nodeId) && (log.TopicId ?? topic.Id) == topic.Id;
+                if (hosted)
+                {
+                    continue; // the next image starts its replica
+                }
+                strays.Add(tp);
+                _logger.LogWarning("deleting stray log {Partition} (topic id {TopicId}): no replica of it is assigned to node {NodeId}",
+                    tp, log.TopicId?.ToString() ?? "unknown", _nodeId);
+                _ = _logs.DeleteLog(tp, log.TopicId);
+            }
+        }
+        return strays;
+    }
+
     private void Start(TopicPartition tp, Guid topicId, LogConfig config, PartitionImage image)
     {
         var handle = new PartitionHandle(tp, topicId) { Image = image };
         handle.DataAppended += h => DataAppended?.Invoke(h);
         handle.LeadershipChanged += h => LeadershipChanged?.Invoke(h);
         var logs = _logs;
-        handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config), () => logs.ReopenLog(tp), _context), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
+        handle.Actor = _system.ActorOf(PartitionActor.Props(handle, () => logs.GetOrCreateLog(tp, config, topicId), () => logs.ReopenLog(tp, null, topicId), _context), "partition-" + tp + "-" + topicId.ToString("N")[..8]);
         _partitions[tp] = handle;
         _logger.LogInformation("started replica {Partition}", tp);
     }
@@ -119,7 +153,8 @@ public sealed class ReplicaManager
         LeadershipChanged?.Invoke(handle);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         handle.Actor.Tell(new DeletePartition(stopped));
-        _ = stopped.Task.ContinueWith(_ => _logs.DeleteLog(tp), TaskScheduler.Default);
+        var topicId = handle.TopicId;
+        _ = stopped.Task.ContinueWith(_ => _logs.DeleteLog(tp, topicId), TaskScheduler.Default);
         _logger.LogInformation("removed replica {Partition}", tp);
     }
 }

@@ -37,6 +37,9 @@ public sealed partial class Log : IDisposable
 
     public string Dir { get; private set; }
     public TopicPartition TopicPartition { get; }
+
+    /// <summary>The topic id from <see cref="PartitionMetadataFile"/>; null until one is assigned.</summary>
+    public Guid? TopicId { get; private set; }
     public LogConfig Config { get; private set; }
     public LeaderEpochFileCache LeaderEpochCache { get; }
 
@@ -66,7 +69,7 @@ public sealed partial class Log : IDisposable
         {
             tp = new TopicPartition(Path.GetFileName(dir), 0);
         }
-        var log = new Log(dir, tp, config, time ?? TimeProvider.System);
+        var log = new Log(dir, tp, config, time ?? TimeProvider.System) { TopicId = PartitionMetadataFile.Read(dir) };
         log.Load(state);
         return log;
     }
@@ -130,6 +133,19 @@ public sealed partial class Log : IDisposable
     }
 
     public void Dispose() => Close();
+
+    /// <summary>Records the id of the topic this log belongs to (written once, before the log serves).</summary>
+    internal void AssignTopicId(Guid topicId)
+    {
+        lock (_lock)
+        {
+            if (TopicId != topicId)
+            {
+                PartitionMetadataFile.Write(Dir, topicId);
+                TopicId = topicId;
+            }
+        }
+    }
 
     /// <summary>Renames the directory (log deletion); the log must be closed.</summary>
     internal void MoveDirectory(string newDir)

@@ -12,6 +12,7 @@ public sealed partial class LogManager : IDisposable
     /// <summary>Kafka's marker: present only while the logs in the dir are closed cleanly.</summary>
     public const string CleanShutdownFile = ".kafka_cleanshutdown";
     public const string DeleteDirSuffix = "-delete";
+    public const string MetadataLogDirectoryName = "__cluster_metadata-0";
 
     private readonly ConcurrentDictionary<TopicPartition, Log> _logs = new();
     private readonly ConcurrentDictionary<TopicPartition, string> _logDirOf = new();
@@ -67,8 +68,9 @@ public sealed partial class LogManager : IDisposable
                     _ = Task.Run(() => DeleteDirectory(sub));
                     continue;
                 }
+                // The metadata log (__cluster_metadata-0) belongs to the quorum, never to the LogManager.
                 if (name.EndsWith("-future", StringComparison.Ordinal) || name.EndsWith("-stray", StringComparison.Ordinal)
-                    || !TopicPartition.TryParseDirectoryName(name, out var tp))
+                    || name == MetadataLogDirectoryName || !TopicPartition.TryParseDirectoryName(name, out var tp))
                 {
                     continue;
                 }
@@ -114,21 +116,37 @@ public sealed partial class LogManager : IDisposable
         }
     }
 
-    /// <summary>Returns the partition's log, creating it in the log dir holding the fewest partitions.</summary>
-    public Log GetOrCreateLog(TopicPartition tp, LogConfig? config = null)
+    /// <summary>
+    /// Returns the partition's log, creating it in the log dir holding the fewest partitions. With a
+    /// <paramref name="topicId"/>, an existing log of another topic id (the topic was deleted and recreated
+    /// while this node was away) is deleted and a new one created; a log without an id takes this one.
+    /// </summary>
+    public Log GetOrCreateLog(TopicPartition tp, LogConfig? config = null, Guid? topicId = null)
     {
         lock (_lifecycle)
         {
             ObjectDisposedException.ThrowIf(_shutdown, this);
             if (_logs.TryGetValue(tp, out var existing))
             {
-                return existing;
+                if (topicId is not { } id || existing.TopicId is null || existing.TopicId == id)
+                {
+                    if (topicId is { } assign)
+                    {
+                        existing.AssignTopicId(assign);
+                    }
+                    return existing;
+                }
+                _ = DeleteLog(tp);
             }
             var logDir = Config.LogDirs
                 .OrderBy(d => _logDirOf.Values.Count(v => v == d))
                 .ThenBy(d => d, StringComparer.Ordinal)
                 .First();
             var log = Log.Open(Path.Combine(logDir, tp.DirectoryName), config ?? Config.DefaultLogConfig, null, _time);
+            if (topicId is { } newId)
+            {
+                log.AssignTopicId(newId);
+            }
             _logs[tp] = log;
             _logDirOf[tp] = logDir;
             return log;
@@ -140,14 +158,19 @@ public sealed partial class LogManager : IDisposable
     /// point: what a partition actor's restart does after a failure left the in-memory state in doubt.
     /// The log start offset, high watermark and recovery point carry over.
     /// </summary>
-    public Log ReopenLog(TopicPartition tp, LogConfig? config = null)
+    public Log ReopenLog(TopicPartition tp, LogConfig? config = null, Guid? topicId = null)
     {
         lock (_lifecycle)
         {
             ObjectDisposedException.ThrowIf(_shutdown, this);
             if (!_logs.TryGetValue(tp, out var old))
             {
-                return GetOrCreateLog(tp, config);
+                return GetOrCreateLog(tp, config, topicId);
+            }
+            if (topicId is { } id && old.TopicId is { } current && current != id)
+            {
+                // A replica of a deleted topic restarting after its successor took the name: not its log.
+                throw new LogStorageException($"partition {tp} now belongs to topic id {current}, not {id}");
             }
             var state = new LogStartupState(old.RecoveryPoint, old.LogStartOffset, old.HighWatermark, HadCleanShutdown: false);
             old.Close();
@@ -162,21 +185,25 @@ public sealed partial class LogManager : IDisposable
     /// <c>&lt;topic&gt;-&lt;partition&gt;.&lt;uuid&gt;-delete</c> (atomic; a restart finishes the job) and
     /// removes the files in the background. Returns the background deletion.
     /// </summary>
-    public Task DeleteLog(TopicPartition tp)
+    public Task DeleteLog(TopicPartition tp, Guid? topicId = null)
     {
         Log? log;
         lock (_lifecycle)
         {
-            if (!_logs.TryRemove(tp, out log))
+            // With a topic id, only that topic's log: the name may already hold a recreated topic's log.
+            if (!_logs.TryGetValue(tp, out log) || (topicId is { } id && log.TopicId is { } current && current != id)
+                || !_logs.TryRemove(tp, out log))
             {
                 return Task.CompletedTask;
             }
             _logDirOf.TryRemove(tp, out _);
+            // Renamed inside the lock: a log created for the same partition right after (a recreated topic)
+            // must find the directory gone, not open the deleted log's files.
+            log.Close();
+            var target = Path.Combine(Path.GetDirectoryName(log.Dir)!, $"{tp.DirectoryName}.{Guid.NewGuid():N}{DeleteDirSuffix}");
+            log.MoveDirectory(target);
+            return Task.Run(() => DeleteDirectory(target));
         }
-        log.Close();
-        var target = Path.Combine(Path.GetDirectoryName(log.Dir)!, $"{tp.DirectoryName}.{Guid.NewGuid():N}{DeleteDirSuffix}");
-        log.MoveDirectory(target);
-        return Task.Run(() => DeleteDirectory(target));
     }
 
     private static void DeleteDirectory(string path)
