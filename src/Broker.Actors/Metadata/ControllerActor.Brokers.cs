@@ -38,8 +38,9 @@ internal sealed partial class ControllerActor
     /// a new controller granted it).</summary>
     private readonly HashSet<int> _contacted = [];
 
-    /// <summary>Offset of each broker's registration record: caught up once its metadata offset reaches it.</summary>
-    private readonly Dictionary<int, long> _registrationOffsets = [];
+    /// <summary>The metadata offset each broker must have applied before it is unfenced: its registration record,
+    /// or the batch that last fenced it, whichever is later (<see cref="ControllerDecisions.CatchUpAfter"/>).</summary>
+    private readonly Dictionary<int, long> _catchUpOffsets = [];
 
     /// <summary>When each broker was last fenced for missed heartbeats: a heartbeat received before that
     /// (it waited in the stash behind a commit while the session ran out) must not unfence a dead broker.</summary>
@@ -84,6 +85,12 @@ internal sealed partial class ControllerActor
         foreach (var broker in Image.Brokers.Values)
         {
             _lastContact[broker.NodeId] = now;
+            if (broker.Fenced)
+            {
+                // Fenced under an earlier controller, at an offset this one did not see: everything committed so
+                // far (the fence included) must reach the broker before it may lead again.
+                ControllerDecisions.CatchUpAfter(_catchUpOffsets, broker.NodeId, Image.Offset);
+            }
         }
         var period = TimeSpan.FromMilliseconds(Math.Max(10, Math.Min(_settings.SessionTimeoutMs / 4, 1000)));
         Context.Timers.StartPeriodicTimer("sessions", CheckSessions.Instance, period);
@@ -115,7 +122,7 @@ internal sealed partial class ControllerActor
         var brokerId = m.BrokerId;
         return new ControllerResult(records, offset =>
         {
-            _registrationOffsets[brokerId] = offset;
+            ControllerDecisions.CatchUpAfter(_catchUpOffsets, brokerId, offset);
             Log.LogInformation("broker {BrokerId} registered (epoch {Epoch}, fenced)", brokerId, reply.BrokerEpoch);
             return reply;
         });
@@ -131,7 +138,7 @@ internal sealed partial class ControllerActor
             m = m with { WantFence = true };
         }
         var (reply, records) = ControllerDecisions.Heartbeat(Image, m,
-            _registrationOffsets.TryGetValue(m.BrokerId, out var registered) ? registered : null, _settings.BrokerValues);
+            _catchUpOffsets.TryGetValue(m.BrokerId, out var catchUp) ? catchUp : null, _settings.BrokerValues);
         if (reply.Error == ErrorCode.None)
         {
             _lastContact[m.BrokerId] = Environment.TickCount64;
@@ -169,7 +176,22 @@ internal sealed partial class ControllerActor
                 _sessionFencedAt[id] = Environment.TickCount64;
             }
         }
-        return ControllerResult.Of(true, ControllerDecisions.FenceBrokers(Image, m.BrokerIds, _settings.BrokerValues));
+        var records = ControllerDecisions.FenceBrokers(Image, m.BrokerIds, _settings.BrokerValues);
+        if (records.Count == 0)
+        {
+            return ControllerResult.Of(true, records);
+        }
+        var fenced = m.BrokerIds;
+        return new ControllerResult(records, offset =>
+        {
+            // A fenced broker that comes back (a paused process resumed) learns that it was deposed only from this
+            // batch: it is unfenced once it has applied it, so its first unfenced heartbeat proves its image is past it.
+            foreach (var id in fenced)
+            {
+                ControllerDecisions.CatchUpAfter(_catchUpOffsets, id, offset);
+            }
+            return true;
+        });
     }
 }
 

@@ -82,7 +82,9 @@ internal sealed partial class ControllerActor : ActorBase
                 break;
             case Committed c:
                 _inFlight = false;
-                c.ReplyTo?.Tell(c.Reply(c.Offset));
+                // Run the reply even when nobody asked (internal commands such as fencing): it records what committed.
+                var reply = c.Reply(c.Offset);
+                c.ReplyTo?.Tell(reply);
                 OnCommitted();
                 Context.Stash.Unstash();
                 break;

@@ -67,10 +67,11 @@ internal static class ControllerDecisions
 
     /// <summary>BrokerHeartbeat: a valid heartbeat (reply error NONE) renews the session; a caught-up fenced
     /// broker is unfenced (and leaderless partitions it can lead get it back); WantShutDown moves its
-    /// leaderships away and fences it. <paramref name="registrationOffset"/>: the committed offset of its
-    /// registration when this controller saw it commit (else the broker epoch stands in).</summary>
+    /// leaderships away and fences it. <paramref name="catchUpOffset"/>: the offset the broker must have applied
+    /// to count as caught up (its registration, or the batch that fenced it: <see cref="CatchUpAfter"/>; else
+    /// the broker epoch, its registration's offset, stands in).</summary>
     public static (HeartbeatReply Reply, IReadOnlyList<IKafkaMessage> Records) Heartbeat(
-        MetadataImage image, ControllerActor.BrokerHeartbeat m, long? registrationOffset, ConfigValues brokerValues)
+        MetadataImage image, ControllerActor.BrokerHeartbeat m, long? catchUpOffset, ConfigValues brokerValues)
     {
         if (!image.Brokers.TryGetValue(m.BrokerId, out var broker))
         {
@@ -80,7 +81,7 @@ internal static class ControllerDecisions
         {
             return (new HeartbeatReply(ErrorCode.StaleBrokerEpoch, false, true, false), []);
         }
-        var caughtUp = m.CurrentMetadataOffset >= (registrationOffset ?? broker.BrokerEpoch);
+        var caughtUp = m.CurrentMetadataOffset >= (catchUpOffset ?? broker.BrokerEpoch);
         var brokerId = m.BrokerId;
         if (m.WantShutDown)
         {
@@ -105,6 +106,16 @@ internal static class ControllerDecisions
         }
         return (new HeartbeatReply(ErrorCode.None, caughtUp, broker.Fenced, false), []);
     }
+
+    /// <summary>
+    /// Raises the offset <paramref name="brokerId"/> must have applied before a heartbeat unfences it. Kafka asks only
+    /// for the registration record; here a broker fenced while alive (a paused or partitioned process) must also have
+    /// applied the batch that fenced it and moved its leaderships away. Until then its image still names it leader of
+    /// those partitions, and an unfenced heartbeat answer would renew its metadata lease (BrokerMetadataLease) and
+    /// let it tell clients so again.
+    /// </summary>
+    public static void CatchUpAfter(Dictionary<int, long> catchUpOffsets, int brokerId, long offset) =>
+        catchUpOffsets[brokerId] = Math.Max(offset, catchUpOffsets.GetValueOrDefault(brokerId, -1));
 
     /// <summary>Fences brokers whose sessions expired (Kafka's maybeFenceOneStaleBroker, for several at once):
     /// each is fenced and leaves every ISR and leadership, in one batch. Unknown or already fenced brokers are skipped.</summary>

@@ -33,6 +33,25 @@ public sealed class SharedMetadataQuorum
     /// <summary>No leader in a new epoch (the quorum lost its majority).</summary>
     public QuorumLeader Resign() => ChangeLeader(-1);
 
+    /// <summary>Stops (true) or resumes (false) delivering committed batches to <paramref name="nodeId"/>'s view, as a
+    /// paused or cut-off Raft follower stops fetching: its image goes stale while the others move on (tests).</summary>
+    public void HoldDelivery(int nodeId, bool hold)
+    {
+        View[] views;
+        lock (_lock)
+        {
+            views = [.. _views.Where(v => v.NodeId == nodeId)];
+        }
+        foreach (var view in views)
+        {
+            view.Held = hold;
+            if (!hold)
+            {
+                view.Drain();
+            }
+        }
+    }
+
     private QuorumLeader ChangeLeader(int nodeId)
     {
         View[] views;
@@ -117,6 +136,8 @@ public sealed class SharedMetadataQuorum
 
         public bool Disposed { get; set; }
 
+        public volatile bool Held;
+
         public QuorumLeader Leader => Disposed ? QuorumLeader.Unknown : shared._leader;
 
         public long CommittedOffset => Volatile.Read(ref _committed);
@@ -145,7 +166,7 @@ public sealed class SharedMetadataQuorum
         {
             lock (_delivery)
             {
-                while (!Disposed && _pending.TryDequeue(out var batch))
+                while (!Disposed && !Held && _pending.TryDequeue(out var batch))
                 {
                     Deliver(batch.Item1, batch.Item2, batch.Item3);
                 }

@@ -25,14 +25,19 @@ public sealed partial class BrokerNode
     /// <summary>This broker's registration and heartbeats.</summary>
     public BrokerLifecycleManager? Lifecycle { get; private set; }
 
+    /// <summary>Whether this node may trust its image about itself (renewed by unfenced heartbeat answers; always
+    /// valid for a single voter): Metadata, FindCoordinator and Produce check it (<see cref="BrokerMetadataLease"/>).</summary>
+    public BrokerMetadataLease MetadataLease { get; private set; } = BrokerMetadataLease.Always();
+
     private readonly TaskCompletionSource _initialCatchUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
     /// Completes once this node's metadata has caught up with the cluster since it started (Kafka's initial
-    /// catch-up): on the Raft quorum, when the controller first unfences its registration, which it does
-    /// only once the node has applied the log up to it. Until then a restarted node's image is whatever
-    /// it replayed from its own files (empty before its first fetch from the quorum leader), so client
-    /// metadata answers wait for this (MetadataHandler). Complete at once on a local or injected log.
+    /// catch-up): when the controller first unfences its registration, which it does only once the node has
+    /// applied the log up to it. Until then a restarted node's image is whatever it replayed from its own
+    /// files (empty before its first fetch from the quorum leader, itself as the leader of partitions its
+    /// previous incarnation led), so client metadata answers wait for this and for
+    /// <see cref="InitialLeadership"/> (MetadataHandler). Complete at once on an injected log (tests).
     /// </summary>
     internal Task InitialCatchUp => _initialCatchUp.Task;
 
@@ -63,6 +68,9 @@ public sealed partial class BrokerNode
             Settings.ControllerQuorumVoters.Count > 1 ? MetaProperties.ClusterIdFromVoters(Settings.ControllerQuorumVoters.Select(v => v.ToString())) : null);
         MetadataPublisher = new MetadataPublisher(clusterId);
         Quorum = _injectedQuorum ?? CreateQuorum();
+        MetadataLease = _injectedQuorum is not null || UsesRaft
+            ? BrokerMetadataLease.FromHeartbeats(Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.BrokerSessionTimeoutMs))
+            : BrokerMetadataLease.Always();
         Quorum.Start(MetadataPublisher);
         if (Settings.IsController)
         {
@@ -104,16 +112,19 @@ public sealed partial class BrokerNode
             .ToList();
         Lifecycle = new BrokerLifecycleManager(ControllerChannel, MetadataPublisher, Settings.NodeId, Settings.BrokerRack,
             TimeSpan.FromMilliseconds(Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.BrokerHeartbeatIntervalMs)),
-            _loggerFactory.CreateLogger<BrokerLifecycleManager>());
+            MetadataLease, _loggerFactory.CreateLogger<BrokerLifecycleManager>());
         Lifecycle.Start(listeners);
-        if (_injectedQuorum is not null || !UsesRaft)
+        if (_injectedQuorum is not null)
         {
             _initialCatchUp.TrySetResult();
         }
         else
         {
+            // A single node too: its new incarnation's registration fences the old one and takes its leaderships
+            // away, and the unfencing heartbeat gives them back, a moment after the listener opened.
             _ = Lifecycle.Unfenced.ContinueWith(_ => _initialCatchUp.TrySetResult(), TaskScheduler.Default);
         }
+        WatchInitialLeadership();
         if (_injectedQuorum is null && Settings.ControllerQuorumVoters.Count == 1 && Settings.IsController)
         {
             try

@@ -28,8 +28,11 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
     private volatile bool _wantShutDown;
     private long _brokerEpoch = -1;
 
-    public BrokerLifecycleManager(ControllerChannel channel, MetadataPublisher publisher, int brokerId, string? rack, TimeSpan heartbeatInterval, ILogger logger)
+    public BrokerLifecycleManager(ControllerChannel channel, MetadataPublisher publisher, int brokerId, string? rack, TimeSpan heartbeatInterval,
+        BrokerMetadataLease lease, ILogger logger)
     {
+        Lease = lease;
+        lease.RenewalWanted += Kick;
         _channel = channel;
         _publisher = publisher;
         _brokerId = brokerId;
@@ -39,6 +42,13 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
     }
 
     public Guid IncarnationId { get; } = Guid.NewGuid();
+
+    /// <summary>Renewed by each heartbeat the controller answers unfenced (see <see cref="BrokerMetadataLease"/>).</summary>
+    public BrokerMetadataLease Lease { get; }
+
+    /// <summary>Tests: while true no heartbeat is sent (as if this broker's heartbeats were lost), so its session
+    /// and lease run out while everything else keeps working.</summary>
+    internal bool HoldHeartbeats { get; set; }
 
     /// <summary>The epoch of the current registration (-1 before one is accepted).</summary>
     public long BrokerEpoch => Interlocked.Read(ref _brokerEpoch);
@@ -83,6 +93,10 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
         {
             // already kicked
         }
+        catch (ObjectDisposedException)
+        {
+            // stopped
+        }
     }
 
     private async Task RunAsync()
@@ -100,6 +114,10 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
                         continue; // heartbeat at once: that is what unfences
                     }
                 }
+                else if (HoldHeartbeats)
+                {
+                    fast = true;
+                }
                 else
                 {
                     var sent = Environment.TickCount64;
@@ -116,6 +134,7 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
                     else if (reply.Error is ErrorCode.StaleBrokerEpoch or ErrorCode.BrokerIdNotRegistered)
                     {
                         _logger.LogWarning("broker {BrokerId}: heartbeat refused ({Error}), registering again", _brokerId, reply.Error);
+                        Lease.Revoke();
                         Interlocked.Exchange(ref _brokerEpoch, -1);
                         continue;
                     }
@@ -123,7 +142,16 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
                     {
                         if (!reply.IsFenced)
                         {
+                            Lease.Renew(sent);
                             _unfenced.TrySetResult();
+                        }
+                        else
+                        {
+                            if (Lease.IsValid)
+                            {
+                                _logger.LogWarning("broker {BrokerId}: the controller reports it fenced; catching up before it leads again", _brokerId);
+                            }
+                            Lease.Revoke();
                         }
                         if (reply.ShouldShutDown && _wantShutDown)
                         {
@@ -227,6 +255,7 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
         {
             // stopping
         }
+        Lease.RenewalWanted -= Kick;
         _stop.Dispose();
         _kick.Dispose();
     }

@@ -65,13 +65,16 @@ internal sealed partial class GroupHandlers(BrokerNode node)
         var partitions = await OffsetsTopicPartitionsAsync().ConfigureAwait(false);
         // Start this node's coordinator (it follows leadership from now on), so a group moved here is served at once.
         _ = Loader.EnsureReadyAsync().ContinueWith(t => t.Exception, TaskScheduler.Default);
+        // As Metadata: with its lease expired this node's image may name it coordinator of groups that moved away.
+        var leaseValid = await node.MetadataLease.WaitAsync(MetadataHandler.LeaseWait).ConfigureAwait(false);
+        var unconfirmed = leaseValid ? -1 : node.Settings.NodeId;
         var image = node.Metadata.Current;
         var response = new FindCoordinatorResponse();
         if (request.ApiVersion >= 4)
         {
             foreach (var key in find.CoordinatorKeys)
             {
-                var (error, id, host, port) = Lookup(image, partitions, find.KeyType, key);
+                var (error, id, host, port) = Lookup(image, partitions, find.KeyType, key, unconfirmed);
                 response.Coordinators.Add(new FindCoordinatorResponse.Coordinator
                 {
                     Key = key, NodeId = id, Host = host, Port = port, ErrorCode = (short)error, ErrorMessage = null,
@@ -80,7 +83,7 @@ internal sealed partial class GroupHandlers(BrokerNode node)
         }
         else
         {
-            var (error, id, host, port) = Lookup(image, partitions, find.KeyType, find.Key);
+            var (error, id, host, port) = Lookup(image, partitions, find.KeyType, find.Key, unconfirmed);
             response.ErrorCode = (short)error;
             response.ErrorMessage = null;
             response.NodeId = id;
@@ -103,7 +106,7 @@ internal sealed partial class GroupHandlers(BrokerNode node)
         return created.IsCompletedSuccessfully ? created.Result : -1;
     }
 
-    private static (ErrorCode Error, int NodeId, string Host, int Port) Lookup(Broker.Actors.Metadata.MetadataImage image, int partitions, sbyte keyType, string key)
+    private static (ErrorCode Error, int NodeId, string Host, int Port) Lookup(Broker.Actors.Metadata.MetadataImage image, int partitions, sbyte keyType, string key, int unconfirmedLeader)
     {
         var error = Check(keyType, key);
         if (error == ErrorCode.None)
@@ -115,7 +118,7 @@ internal sealed partial class GroupHandlers(BrokerNode node)
             else
             {
                 var leader = topic.Partitions[GroupCoordinator.PartitionFor(key, partitions)].Leader;
-                if (leader >= 0 && image.Brokers.TryGetValue(leader, out var broker) && !broker.Fenced)
+                if (leader >= 0 && leader != unconfirmedLeader && image.Brokers.TryGetValue(leader, out var broker) && !broker.Fenced)
                 {
                     return (ErrorCode.None, broker.NodeId, broker.Host, broker.Port);
                 }

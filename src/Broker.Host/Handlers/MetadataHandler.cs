@@ -12,24 +12,24 @@ internal sealed class MetadataHandler(BrokerNode node)
 {
     private static readonly TimeSpan InitialCatchUpWait = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long an answer waits for an expired metadata lease to be renewed: a resumed broker's next
+    /// heartbeats and its catch-up on the metadata log take well under this; clients time requests out far later.</summary>
+    internal static readonly TimeSpan LeaseWait = TimeSpan.FromSeconds(5);
+
     public async ValueTask HandleAsync(RequestContext request)
     {
         var metadata = request.Decode<MetadataRequest>();
         var version = request.ApiVersion;
-        if (!node.InitialCatchUp.IsCompleted)
+        if (!node.InitialLeadership.IsCompleted)
         {
             // A restarted node would answer from the image it replayed locally (no brokers, a topic missing,
             // itself as a leader long deposed) and clients would act on it; Kafka serves clients only after
-            // the initial catch-up. Bounded, so clients still get an answer well inside their request timeout.
-            try
-            {
-                await node.InitialCatchUp.WaitAsync(InitialCatchUpWait).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // answer from what this node has
-            }
+            // the initial catch-up. Here also until its replicas lead what the image gives it, so a client sent
+            // here is not told NOT_LEADER_OR_FOLLOWER. Bounded, so clients still get an answer well inside their
+            // request timeout.
+            await node.InitialLeadership.WaitAsync(InitialCatchUpWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        var leaseValid = await node.MetadataLease.WaitAsync(LeaseWait).ConfigureAwait(false);
         var image = node.Metadata.Current;
         if (metadata.Topics is { Count: > 0 } && node.Settings.AutoCreateTopicsEnable && (version < 4 || metadata.AllowAutoTopicCreation))
         {
@@ -43,10 +43,13 @@ internal sealed class MetadataHandler(BrokerNode node)
                 image = node.Metadata.Current;
             }
         }
-        request.Respond(Build(metadata, image, version));
+        request.Respond(Build(metadata, image, version, leaseValid ? -1 : node.Settings.NodeId));
     }
 
-    private MetadataResponse Build(MetadataRequest metadata, MetadataImage image, short version)
+    /// <summary>The answer from <paramref name="image"/>; <paramref name="unconfirmedLeader"/> (this node while its metadata
+    /// lease has expired, else -1) is named leader of nothing: those partitions answer LEADER_NOT_AVAILABLE, so clients
+    /// ask again (elsewhere, or here once the lease is renewed) instead of following a leadership that may have moved.</summary>
+    private MetadataResponse Build(MetadataRequest metadata, MetadataImage image, short version, int unconfirmedLeader)
     {
         var response = new MetadataResponse
         {
@@ -73,7 +76,7 @@ internal sealed class MetadataHandler(BrokerNode node)
             // null (v1+) or empty (v0) means every topic.
             foreach (var topic in image.TopicsByName.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
             {
-                response.Topics.Add(Describe(topic, image));
+                response.Topics.Add(Describe(topic, image, unconfirmedLeader));
             }
             return response;
         }
@@ -82,7 +85,7 @@ internal sealed class MetadataHandler(BrokerNode node)
             var topic = requested.Name is { Length: > 0 } name ? image.Topic(name) : image.Topic(requested.TopicId);
             if (topic is not null)
             {
-                response.Topics.Add(Describe(topic, image));
+                response.Topics.Add(Describe(topic, image, unconfirmedLeader));
                 continue;
             }
             var invalid = requested.Name is { Length: > 0 } n && !TopicNameRules.IsValid(n);
@@ -98,7 +101,7 @@ internal sealed class MetadataHandler(BrokerNode node)
         return response;
     }
 
-    private static MetadataResponse.MetadataResponseTopic Describe(TopicImage topic, MetadataImage image)
+    private static MetadataResponse.MetadataResponseTopic Describe(TopicImage topic, MetadataImage image, int unconfirmedLeader)
     {
         var result = new MetadataResponse.MetadataResponseTopic
         {
@@ -108,15 +111,16 @@ internal sealed class MetadataHandler(BrokerNode node)
         };
         foreach (var p in topic.Partitions)
         {
+            var leader = p.Leader == unconfirmedLeader ? -1 : p.Leader;
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
                 PartitionIndex = p.Partition,
-                LeaderId = p.Leader,
+                LeaderId = leader,
                 LeaderEpoch = p.LeaderEpoch,
                 ReplicaNodes = [.. p.Replicas],
                 IsrNodes = [.. p.Isr],
                 OfflineReplicas = OfflineReplicas(p, image),
-                ErrorCode = (short)(p.Leader < 0 ? ErrorCode.LeaderNotAvailable : ErrorCode.None),
+                ErrorCode = (short)(leader < 0 ? ErrorCode.LeaderNotAvailable : ErrorCode.None),
             });
         }
         return result;

@@ -68,7 +68,8 @@ internal sealed class ProduceHandler(BrokerNode node)
     private void HintLeader(ProduceResponse response, ProduceResponse.PartitionProduceResponse result, PartitionHandle handle)
     {
         var state = handle.State;
-        if (state.LeaderId < 0 || !node.Metadata.Current.Brokers.TryGetValue(state.LeaderId, out var leader) || leader.Fenced)
+        if (state.LeaderId < 0 || state.LeaderId == node.Settings.NodeId
+            || !node.Metadata.Current.Brokers.TryGetValue(state.LeaderId, out var leader) || leader.Fenced)
         {
             return;
         }
@@ -127,8 +128,11 @@ internal sealed class ProduceHandler(BrokerNode node)
         {
             return ErrorCode.UnknownTopicOrPartition;
         }
-        if (!handle.State.IsLeader)
+        if (!handle.State.IsLeader || !node.MetadataLease.IsValid)
         {
+            // An expired metadata lease: the controller may have fenced this broker and moved the leadership while
+            // it could not hear (a paused process). Kafka would still append acks=1 here until its image catches
+            // up, and lose those records when it truncates as a follower; refusing costs clients one retry.
             return ErrorCode.NotLeaderOrFollower;
         }
         if (partition.Records is not { Length: > 0 })

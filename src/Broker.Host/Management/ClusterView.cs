@@ -139,5 +139,6 @@ internal static class ClusterView
         node.Port > 0
         && node.Controller is { } c
         && c.Current.Brokers.TryGetValue(node.Settings.NodeId, out var self)
-        && !self.Fenced;
+        && !self.Fenced
+        && node.InitialLeadership.IsCompleted;
 }

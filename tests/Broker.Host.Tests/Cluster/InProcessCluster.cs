@@ -57,6 +57,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
             }
             await cluster.WaitForImageAsync(image => Enumerable.Range(1, count).All(id => image.Brokers.TryGetValue(id, out var b) && !b.Fenced),
                 "every broker registered and unfenced");
+            // The image is published before the unfencing heartbeat's answer reaches its broker: until then the
+            // broker's metadata lease is not renewed and it refuses produces (NOT_LEADER_OR_FOLLOWER).
+            await Eventually.TrueAsync(() => nodes.All(n => n!.MetadataLease.IsValid), "every broker's metadata lease valid", TimeSpan.FromSeconds(60));
             return cluster;
         }
         catch

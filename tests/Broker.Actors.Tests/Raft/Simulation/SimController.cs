@@ -168,7 +168,7 @@ internal sealed class SimController(int nodeId, ClusterSimulationControllers wor
                 }
                 reply = offset =>
                 {
-                    _registrationOffsets[m.BrokerId] = offset;
+                    ControllerDecisions.CatchUpAfter(_registrationOffsets, m.BrokerId, offset);
                     return answer;
                 };
                 break;
@@ -188,7 +188,14 @@ internal sealed class SimController(int nodeId, ClusterSimulationControllers wor
             }
             case FenceExpired m:
                 records = ControllerDecisions.FenceBrokers(image, m.BrokerIds, world.BrokerValues);
-                reply = _ => true;
+                reply = offset =>
+                {
+                    foreach (var id in m.BrokerIds)
+                    {
+                        ControllerDecisions.CatchUpAfter(_registrationOffsets, id, offset);
+                    }
+                    return true;
+                };
                 break;
             case ControllerActor.AllocateProducerIds m:
             {
