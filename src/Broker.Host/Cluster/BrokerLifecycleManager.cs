@@ -145,8 +145,10 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
                             Lease.Renew(sent);
                             _unfenced.TrySetResult();
                         }
-                        else
+                        else if (!_wantShutDown)
                         {
+                            // Fenced by the controller (not a controlled shutdown, which this broker asked for while
+                            // following the log): its image may still name it leader of partitions moved away.
                             if (Lease.IsValid)
                             {
                                 _logger.LogWarning("broker {BrokerId}: the controller reports it fenced; catching up before it leads again", _brokerId);

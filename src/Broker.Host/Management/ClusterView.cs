@@ -134,7 +134,7 @@ internal static class ClusterView
         return new RegionStatsView([.. stats.Select(kv => new NodeRegionStats(kv.Key, kv.Value.Replicas, kv.Value.Leaders))]);
     }
 
-    /// <summary>Ready: the Kafka listener is bound and this node is registered and unfenced.</summary>
+    /// <summary>Ready: the Kafka listener is bound, this node is registered and unfenced, and it leads what its image gives it.</summary>
     public static bool IsReady(BrokerNode node) =>
         node.Port > 0
         && node.Controller is { } c

@@ -115,6 +115,35 @@ public sealed class QuorumControllerTests : TestKit.TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_fenced_broker_is_unfenced_only_once_it_has_applied_the_batch_that_fenced_it()
+    {
+        using var quorum = new LocalMetadataQuorum(1, _dir);
+        var publisher = new MetadataPublisher("cluster");
+        quorum.Start(publisher);
+        var controller = QuorumController.Start(Sys, Settings(1) with { SessionTimeoutMs = 1000 }, quorum, publisher);
+        var registered = await controller.RegisterBrokerAsync(2, "cluster", Guid.NewGuid(), [new BrokerEndpointImage("PLAINTEXT", "127.0.0.1", 9092, 0)], null);
+        var epoch = registered.BrokerEpoch;
+        var beforeFence = publisher.Current.Offset;
+        Assert.False((await controller.HeartbeatAsync(2, epoch, beforeFence, false, false)).IsFenced);
+
+        // Silent for a session (a paused process): fenced. Its image still ends before the fence when it comes back.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!publisher.Current.Brokers[2].Fenced && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.True(publisher.Current.Brokers[2].Fenced, "the session did not expire");
+        var stale = await controller.HeartbeatAsync(2, epoch, beforeFence, false, false);
+        Assert.True(stale.IsFenced, "unfenced with an image from before its fence");
+        Assert.False(stale.IsCaughtUp);
+        Assert.True(publisher.Current.Brokers[2].Fenced);
+
+        // Once it reports an offset at or past the fence, it is unfenced.
+        Assert.False((await controller.HeartbeatAsync(2, epoch, publisher.Current.Offset, false, false)).IsFenced);
+        Assert.False(publisher.Current.Brokers[2].Fenced);
+    }
+
+    [Fact]
     public async Task Only_the_leader_controller_answers_and_a_new_leader_sees_everything_committed_before()
     {
         var shared = new SharedMetadataQuorum();

@@ -10,8 +10,9 @@ namespace Broker.Compat.Tests.Cluster;
 /// A partition leader cut off from the cluster (SIGSTOP through cluster.sh pause: its sockets stay open, it
 /// answers nothing) while confluent-kafka streams acks=all records. The others fence it and elect new leaders;
 /// acks=all writes sent straight to it while it is isolated are never acknowledged (once resumed it learns it
-/// was deposed) and never reach the log; after resume it rejoins as a follower and every ISR is whole again.
-/// A consumer then finds every acknowledged record of the stream at its offset, in order, none twice.
+/// was deposed) and never reach the log; once resumed its first Metadata answer does not name it leader (its metadata
+/// lease expired while it was stopped), it rejoins as a follower and every ISR is whole again. The stream delivers
+/// every record, and a consumer finds each at its offset, in order, none twice.
 /// </summary>
 [Collection(ClusterProcessesCollection.Name)]
 public sealed class ClusterIsolationTests
@@ -49,6 +50,8 @@ public sealed class ClusterIsolationTests
             {
                 pinned.Add(await RawKafkaClient.ConnectAsync(cluster.KafkaPort(victim)));
             }
+            var asker = await RawKafkaClient.ConnectAsync(cluster.KafkaPort(victim));
+            pinned.Add(asker);
             await cluster.PauseAsync(victim);
             var writes = pinned.Select((client, i) => PinnedProduceAsync(client, target.Partition, i)).ToArray();
 
@@ -61,8 +64,15 @@ public sealed class ClusterIsolationTests
             Assert.True(ClusterWatch.CtlStatus(table, victim) == "fenced", $"{what}: brokerctl cluster show:\n{table}");
             await producer.WaitForMoreAcksAsync(200, Step, () => $"{what}\n{cluster.Logs(60)}");
 
+            // A Metadata request waiting in its socket: the first thing it answers once resumed, while its image
+            // still names it leader. Its metadata lease has expired, so it must not say so.
+            var firstAnswer = asker.SendAsync<MetadataResponse>(ApiKey.Metadata, 9,
+                new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = Topic }] }, TimeSpan.FromSeconds(150));
             await cluster.ResumeAsync(victim);
             what = $"node {victim} resumed";
+            var claimed = (await firstAnswer).Topics.Single().Partitions.Where(p => led.Contains(p.PartitionIndex) && p.LeaderId == victim).ToList();
+            Assert.True(claimed.Count == 0,
+                $"{what}: its first Metadata answer still names it leader of {string.Join(',', claimed.Select(p => $"p{p.PartitionIndex} (epoch {p.LeaderEpoch})"))}\n{cluster.Logs(60)}");
             var outcomes = await Task.WhenAll(writes);
             Assert.True(outcomes.All(o => o != ErrorCode.None.ToString()),
                 $"{what}: the deposed leader acknowledged acks=all writes sent while it was isolated: {string.Join(", ", outcomes)}\n{cluster.Logs(60)}");
