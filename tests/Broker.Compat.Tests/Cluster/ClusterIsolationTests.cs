@@ -50,10 +50,14 @@ public sealed class ClusterIsolationTests
             {
                 pinned.Add(await RawKafkaClient.ConnectAsync(cluster.KafkaPort(victim)));
             }
+            var writes = new Task<string>[PinnedWrites];
             var asker = await RawKafkaClient.ConnectAsync(cluster.KafkaPort(victim));
-            pinned.Add(asker);
             await cluster.PauseAsync(victim);
-            var writes = pinned.Select((client, i) => PinnedProduceAsync(client, target.Partition, i)).ToArray();
+            for (var i = 0; i < PinnedWrites; i++)
+            {
+                writes[i] = PinnedProduceAsync(pinned[i], target.Partition, i);
+            }
+            pinned.Add(asker); // disposed with the others
 
             await ClusterWatch.WaitForAsync(cluster, $"{what}: new leaders without it", Step,
                 () => ClusterWatch.PartitionsAsync(cluster, observer, Topic),
