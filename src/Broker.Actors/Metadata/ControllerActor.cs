@@ -86,7 +86,10 @@ internal sealed partial class ControllerActor : ActorBase
                 var reply = c.Reply(c.Offset);
                 c.ReplyTo?.Tell(reply);
                 OnCommitted();
-                Context.Stash.Unstash();
+                // All of them, in order: the first one that appends stashes the rest again. Unstashing only one
+                // left the others (heartbeats that commit nothing, behind a heartbeat) waiting for some later
+                // commit, and their brokers, awaiting the answer, were fenced by their session meanwhile.
+                Context.Stash.UnstashAll();
                 break;
             case AppendFailed f when f.ReplyTo is null && _activating && f.Epoch == _activeEpoch:
                 // Claiming the epoch failed: step down, and try again shortly if we still lead.
@@ -101,7 +104,7 @@ internal sealed partial class ControllerActor : ActorBase
                 {
                     Deactivate();
                 }
-                Context.Stash.Unstash();
+                Context.Stash.UnstashAll();
                 break;
             case LeaderChanged l:
                 OnLeaderChanged(l.Leader);

@@ -114,6 +114,65 @@ public sealed class QuorumControllerTests : TestKit.TestKit, IDisposable
         Assert.False(publisher.Current.Brokers[2].Fenced);
     }
 
+    /// <summary>A quorum whose appends wait at a gate while it is closed (a slow commit under load).</summary>
+    private sealed class GatedQuorum(IMetadataQuorum inner) : IMetadataQuorum
+    {
+        public TaskCompletionSource? Gate { get; set; }
+
+        public int NodeId => inner.NodeId;
+
+        public QuorumLeader Leader => inner.Leader;
+
+        public long CommittedOffset => inner.CommittedOffset;
+
+        public void Start(IMetadataListener listener) => inner.Start(listener);
+
+        public async Task<long> AppendAsync(int epoch, IReadOnlyList<IKafkaMessage> records)
+        {
+            if (Gate is { } gate)
+            {
+                await gate.Task;
+            }
+            return await inner.AppendAsync(epoch, records);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public async Task Every_command_stashed_behind_a_commit_is_answered_once_it_commits()
+    {
+        using var quorum = new GatedQuorum(new LocalMetadataQuorum(1, _dir));
+        var publisher = new MetadataPublisher("cluster");
+        quorum.Start(publisher);
+        var controller = QuorumController.Start(Sys, Settings(1) with { SessionTimeoutMs = 60_000 }, quorum, publisher);
+        var epochs = new Dictionary<int, long>();
+        foreach (var id in new[] { 2, 3 })
+        {
+            var registered = await controller.RegisterBrokerAsync(id, "cluster", Guid.NewGuid(), [new BrokerEndpointImage("PLAINTEXT", "127.0.0.1", 9090 + id, 0)], null);
+            Assert.Equal(ErrorCode.None, registered.Error);
+            epochs[id] = registered.BrokerEpoch;
+            Assert.False((await controller.HeartbeatAsync(id, epochs[id], publisher.Current.Offset, false, false)).IsFenced);
+        }
+
+        // A registration appends and waits at the gate; heartbeats that commit nothing arrive meanwhile and are stashed.
+        quorum.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registering = controller.RegisterBrokerAsync(4, "cluster", Guid.NewGuid(), [new BrokerEndpointImage("PLAINTEXT", "127.0.0.1", 9094, 0)], null);
+        var heartbeats = new[] { 2, 3, 2, 3 }.Select(id => controller.HeartbeatAsync(id, epochs[id], publisher.Current.Offset, false, false)).ToArray();
+        Assert.False(registering.IsCompleted);
+        quorum.Gate.SetResult();
+        quorum.Gate = null;
+
+        // Once the registration commits, every stashed heartbeat is answered (not only the first: the others
+        // used to wait for some later commit, and their brokers were fenced by their session meanwhile).
+        Assert.Equal(ErrorCode.None, (await registering.WaitAsync(TimeSpan.FromSeconds(20))).Error);
+        foreach (var reply in await Task.WhenAll(heartbeats).WaitAsync(TimeSpan.FromSeconds(20)))
+        {
+            Assert.Equal(ErrorCode.None, reply.Error);
+            Assert.False(reply.IsFenced);
+        }
+    }
+
     [Fact]
     public async Task A_fenced_broker_is_unfenced_only_once_it_has_applied_the_batch_that_fenced_it()
     {

@@ -44,8 +44,9 @@ public sealed class BrokerLifecycleTests
         var crashed = Stopwatch.StartNew();
         await cluster.CrashNodeAsync(3);
         await cluster.WaitForImageAsync(image => image.Brokers[3].Fenced, "broker 3 is fenced");
-        // broker.session.timeout.ms is 3 s in the harness: fenced by the session, not at once.
-        Assert.True(crashed.Elapsed >= TimeSpan.FromSeconds(2.5), $"fenced after {crashed.Elapsed}");
+        // broker.session.timeout.ms is 10 s in the harness: fenced by the session, not at once (half of it at least:
+        // on a loaded machine its last heartbeat may have been processed a while before the crash).
+        Assert.True(crashed.Elapsed >= TimeSpan.FromSeconds(5), $"fenced after {crashed.Elapsed}");
 
         var image = cluster.Image;
         foreach (var p in image.Topic("moving")!.Partitions)

@@ -111,11 +111,14 @@ internal sealed class InProcessCluster : IAsyncDisposable
         Eventually.TrueAsync(() => _nodes.Where(n => n is not null).All(n => condition(n!.MetadataPublisher.Current)), what, timeout ?? TimeSpan.FromSeconds(60));
 
     /// <summary>Metadata reaches the nodes asynchronously (as from a Raft leader): waits until every running
-    /// node has the topic in its image and a local replica of each of its partitions it hosts.</summary>
+    /// node has the topic in its image and a local replica of each of its partitions it hosts, leading or
+    /// following as that image says (a partition actor applies the image a moment after it starts).</summary>
     public Task WaitForTopicAsync(string topic) =>
         Eventually.TrueAsync(() => _nodes.Where(n => n is not null).All(n =>
             n!.MetadataPublisher.Current.Topic(topic) is { } t
-            && t.Partitions.All(p => !p.Replicas.Contains(n.Settings.NodeId) || n.Replicas.Get(topic, p.Partition) is not null)),
+            && t.Partitions.All(p => !p.Replicas.Contains(n.Settings.NodeId)
+                || (n.Replicas.Get(topic, p.Partition)?.State is { } s && s.LeaderId == p.Leader && s.LeaderEpoch == p.LeaderEpoch
+                    && s.IsLeader == (p.Leader == n.Settings.NodeId)))),
             $"every node knows topic {topic}", TimeSpan.FromSeconds(60));
 
     private (string Host, int Port)? ControllerEndpoint(int nodeId) =>
@@ -133,7 +136,10 @@ internal sealed class InProcessCluster : IAsyncDisposable
             ["listeners"] = "PLAINTEXT://127.0.0.1:0",
             ["offsets.topic.replication.factor"] = "1",
             ["broker.heartbeat.interval.ms"] = "200",
-            ["broker.session.timeout.ms"] = "3000",
+            // 10 s (Kafka's 9 s, a little more): the suite shares 2 cores with broker processes and other builds, and
+            // a 3 s session fenced live brokers whose heartbeats stalled, moving leaderships and ISRs under the tests'
+            // feet. A crashed or stopped node is fenced after it (or at once with the probe below).
+            ["broker.session.timeout.ms"] = "10000",
             // A stopped node's ports close like a crashed process's, so the controller would fence it at once;
             // the tests of session fencing and lost ISRs need it fenced by its session. Tests of fast fencing turn it on.
             ["controller.broker.liveness.probe.interval.ms"] = "0",

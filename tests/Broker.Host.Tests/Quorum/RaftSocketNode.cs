@@ -98,8 +98,11 @@ internal sealed class RaftSocketNode : IAsyncDisposable
         {
             ElectionTimeoutMs = 500,
             ElectionBackoffMaxMs = 500,
-            FetchTimeoutMs = 1500,
-            RequestTimeoutMs = 1000,
+            // Far above a stall of a loaded machine (2 shared cores; all members live in this one process), so the
+            // leader stays put while a test talks to it: 1.5 s re-elected mid-test. A dead leader is still replaced
+            // at once: its closed port makes the followers stand (RaftCore.LeaderGone), not this timeout.
+            FetchTimeoutMs = 5000,
+            RequestTimeoutMs = 2000,
             FetchMaxWaitMs = 300,
             AppendLingerMs = 2,
             SnapshotChunkBytes = 256, // several FetchSnapshot round trips even for a small image

@@ -28,13 +28,16 @@ public sealed class RaftActorLoopbackTests : IDisposable
             }
             var reply = new TaskCompletionSource<RaftMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
             actor.Tell(new RaftInbound(self, request, m => reply.TrySetResult(m)));
-            return reply.Task.WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
+            return reply.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
         }
     }
 
     private (RaftStatusBoard Status, RecordingRaftListener Listener) Start(int id, int[] voters)
     {
-        var config = new RaftConfig(id, voters) { ElectionTimeoutMs = 300, FetchTimeoutMs = 600, RequestTimeoutMs = 300, FetchMaxWaitMs = 200, AppendLingerMs = 5 };
+        // Kafka's election timeout and a fetch timeout far above any stall of a loaded machine (2 shared cores): with
+        // 300/600 ms a follower that missed a fetch or two stood for election in the middle of the proposals, which
+        // then failed as not-leader. Elections after a leader dies are the socket tests' and the simulation's.
+        var config = new RaftConfig(id, voters) { ElectionTimeoutMs = 1000, FetchTimeoutMs = 10_000, RequestTimeoutMs = 2000, FetchMaxWaitMs = 200, AppendLingerMs = 5 };
         var listener = new RecordingRaftListener();
         var settings = new RaftActorSettings(config, Path.Combine(_root, $"node{id}"), new Loopback(_actors, id), listener);
         _actors[id] = Sys.ActorOf(RaftActor.Props(settings), $"raft-{id}-{Guid.NewGuid():N}");
@@ -77,8 +80,9 @@ public sealed class RaftActorLoopbackTests : IDisposable
             Assert.Equal(expected, listener.DataValues());
         }
 
+        // A stale epoch is refused (epochs only grow, so it is never the current one).
         var wrongEpoch = new TaskCompletionSource<long>();
-        _actors[leader.NodeId].Tell(new RaftPropose(leader.Epoch + 1, new byte[] { 1 }, wrongEpoch));
+        _actors[leader.NodeId].Tell(new RaftPropose(leader.Epoch - 1, new byte[] { 1 }, wrongEpoch));
         await Assert.ThrowsAsync<RaftNotLeaderException>(() => wrongEpoch.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }
