@@ -79,7 +79,7 @@ public sealed class RaftBrokerClusterTests(ITestOutputHelper output) : IAsyncLif
         var watch = Stopwatch.StartNew();
         foreach (var id in ports.Keys)
         {
-            _nodes[id] = await BrokerNode.StartAsync(Settings(_dir, id, ports), NullLoggerFactory.Instance);
+            _nodes[id] = await BrokerNode.StartAsync(Settings(_dir, id, ports), FileTestLoggerProvider.ForNode(id) ?? NullLoggerFactory.Instance);
             Assert.Equal(ports[id], _nodes[id]!.ListenerPort("CONTROLLER"));
             Assert.NotEqual(ports[id], _nodes[id]!.Port); // clients get the PLAINTEXT listener
         }
@@ -112,7 +112,7 @@ public sealed class RaftBrokerClusterTests(ITestOutputHelper output) : IAsyncLif
         }
 
         // The old leader restarts from its files and follows.
-        _nodes[deadId] = await BrokerNode.StartAsync(Settings(_dir, deadId, ports), NullLoggerFactory.Instance);
+        _nodes[deadId] = await BrokerNode.StartAsync(Settings(_dir, deadId, ports), FileTestLoggerProvider.ForNode(deadId) ?? NullLoggerFactory.Instance);
         await Eventually.TrueAsync(() => _nodes[deadId]!.MetadataPublisher.Current.Topic("raft-two") is not null, "the restarted node catches up", Patience);
     }
 }
