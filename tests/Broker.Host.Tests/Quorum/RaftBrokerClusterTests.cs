@@ -47,14 +47,18 @@ public sealed class RaftBrokerClusterTests(ITestOutputHelper output) : IAsyncLif
         ["controller.quorum.append.linger.ms"] = "5",
     });
 
+    /// <summary>A leader above <paramref name="aboveEpoch"/> that every running node follows in its epoch (as
+    /// RaftQuorumSocketTests: a first leader may still be deposed while the nodes start one by one).</summary>
     private async Task<BrokerNode> LeaderAsync(int aboveEpoch = 0)
     {
         BrokerNode? leader = null;
         await Eventually.TrueAsync(() =>
         {
-            leader = _nodes.Values.FirstOrDefault(n => n?.RaftQuorum?.Status.Current is { Role: RaftRole.Leader } s && s.Epoch > aboveEpoch);
-            return leader is not null;
-        }, "a Raft leader among the brokers", Patience);
+            var statuses = _nodes.Values.Where(n => n is not null).Select(n => (Node: n!, Status: n!.RaftQuorum?.Status.Current)).ToList();
+            var lead = statuses.FirstOrDefault(s => s.Status is { Role: RaftRole.Leader } st && st.Epoch > aboveEpoch);
+            leader = lead.Node;
+            return lead.Status is { } ls && statuses.All(s => s.Status is { } st && st.Epoch == ls.Epoch && st.LeaderId == ls.NodeId);
+        }, "a Raft leader every broker follows", Patience);
         return leader!;
     }
 
