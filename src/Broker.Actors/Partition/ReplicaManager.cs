@@ -21,6 +21,7 @@ public sealed class ReplicaManager
     private readonly ReplicaContext? _context;
     private readonly ConcurrentDictionary<TopicPartition, PartitionHandle> _partitions = new();
     private readonly object _applyLock = new();
+    private MetadataImage? _applied;
 
     /// <param name="context">Replication settings shared by the replicas; null runs every replica standalone (leader of itself).</param>
     public ReplicaManager(ActorSystem system, LogManager logs, int nodeId, Func<TopicImage, LogConfig> logConfig, ILogger logger, ReplicaContext? context = null)
@@ -56,6 +57,7 @@ public sealed class ReplicaManager
     {
         lock (_applyLock)
         {
+            _applied = image;
             foreach (var topic in image.TopicsByName.Values)
             {
                 LogConfig? config = null;
@@ -103,16 +105,20 @@ public sealed class ReplicaManager
     }
 
     /// <summary>
-    /// Deletes the logs on disk that no replica here owns in <paramref name="image"/>: partitions of topics
+    /// Deletes the logs on disk that no replica here owns in the last image applied: partitions of topics
     /// deleted (or deleted and recreated) while this node was down, or moved off it meanwhile (Kafka's
-    /// stray replicas). Call once the image has caught up with the cluster, never with a partial one.
+    /// stray replicas). Call once the images have caught up with the cluster, never on a partial one.
     /// Returns the partitions deleted.
     /// </summary>
-    public IReadOnlyList<TopicPartition> DeleteStrayLogs(MetadataImage image)
+    public IReadOnlyList<TopicPartition> DeleteStrayLogs()
     {
         var strays = new List<TopicPartition>();
         lock (_applyLock)
         {
+            if (_applied is not { } image)
+            {
+                return strays;
+            }
             foreach (var log in _logs.Logs.ToList())
             {
                 var tp = log.TopicPartition;

@@ -99,7 +99,7 @@ public sealed partial class BrokerNode : IAsyncDisposable
         await StartOtherListenersAsync(dispatcher, listener, cancellationToken).ConfigureAwait(false);
         await RegisterOnStartAsync(_server.Port).ConfigureAwait(false);
         // Stray logs are judged only against a caught-up image: an early one may not know a topic yet.
-        _ = InitialCatchUp.ContinueWith(_ => Replicas.DeleteStrayLogs(Controller.Current), CancellationToken.None,
+        _ = InitialCatchUp.ContinueWith(_ => Replicas.DeleteStrayLogs(), CancellationToken.None,
             TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         _logger.LogInformation("akkabroker node {NodeId} serving Kafka on {Host}:{Port} ({Partitions} partitions, started in {Ms} ms)",
             Settings.NodeId, listener.Host, _server.Port, Replicas.Count, (int)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
