@@ -28,7 +28,13 @@ public sealed class ClassicGroup(string groupId) : Group(groupId)
 
     public string? LeaderId { get; set; }
 
-    public Dictionary<string, GroupMember> Members { get; } = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GroupMember> _members = new(StringComparer.Ordinal);
+
+    /// <summary>How many members support each protocol name: Kafka's supportedProtocols, so a join and
+    /// the protocol selection cost O(protocols) and O(members), not a scan of every member per protocol.</summary>
+    private readonly Dictionary<string, int> _protocolSupport = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, GroupMember> Members => _members;
 
     /// <summary>Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet (v4+ flow).</summary>
     public HashSet<string> PendingMembers { get; } = new(StringComparer.Ordinal);
@@ -97,35 +103,94 @@ public sealed class ClassicGroup(string groupId) : Group(groupId)
         return true;
     }
 
-    /// <summary>Kafka's choice: among protocols every member supports, the one most members prefer.</summary>
+    public void AddMember(GroupMember member)
+    {
+        RemoveMember(member.MemberId, out _);
+        _members[member.MemberId] = member;
+        CountProtocols(member.Protocols, +1);
+    }
+
+    public bool RemoveMember(string memberId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out GroupMember member)
+    {
+        if (!_members.Remove(memberId, out member))
+        {
+            return false;
+        }
+        CountProtocols(member.Protocols, -1);
+        return true;
+    }
+
+    /// <summary>A static member's restart: the same member object under the id just handed out.</summary>
+    public void RenameMember(GroupMember member, string newMemberId)
+    {
+        _members.Remove(member.MemberId);
+        member.MemberId = newMemberId;
+        _members[newMemberId] = member;
+    }
+
+    public void SetProtocols(GroupMember member, List<(string Name, ReadOnlyMemory<byte> Metadata)> protocols)
+    {
+        var counted = _members.TryGetValue(member.MemberId, out var current) && ReferenceEquals(current, member);
+        if (counted)
+        {
+            CountProtocols(member.Protocols, -1);
+        }
+        member.Protocols = protocols;
+        if (counted)
+        {
+            CountProtocols(protocols, +1);
+        }
+    }
+
+    private void CountProtocols(List<(string Name, ReadOnlyMemory<byte> Metadata)> protocols, int delta)
+    {
+        foreach (var (name, _) in protocols)
+        {
+            var count = _protocolSupport.GetValueOrDefault(name) + delta;
+            if (count == 0)
+            {
+                _protocolSupport.Remove(name);
+            }
+            else
+            {
+                _protocolSupport[name] = count;
+            }
+        }
+    }
+
+    private bool SupportedByAll(string protocol) => _protocolSupport.GetValueOrDefault(protocol) == _members.Count;
+
+    /// <summary>Kafka's choice: among protocols every member supports, the one most members prefer
+    /// (each member votes for its first protocol that every member supports; ties go to the first
+    /// member's order).</summary>
     public string? SelectProtocol()
     {
-        string? best = null;
-        var bestVotes = -1;
-        var first = Members.Values.FirstOrDefault();
-        if (first is null)
+        if (_members.Count == 0)
         {
             return null;
         }
-        foreach (var (candidate, _) in first.Protocols)
+        var votes = new Dictionary<string, int>(StringComparer.Ordinal);
+        List<(string Name, ReadOnlyMemory<byte> Metadata)>? first = null;
+        foreach (var m in _members.Values)
         {
-            if (!Members.Values.All(m => m.Supports(candidate)))
+            first ??= m.Protocols;
+            foreach (var (name, _) in m.Protocols)
             {
-                continue;
-            }
-            var votes = 0;
-            foreach (var m in Members.Values)
-            {
-                var preferred = m.Protocols.First(p => Members.Values.All(o => o.Supports(p.Name))).Name;
-                if (preferred == candidate)
+                if (SupportedByAll(name))
                 {
-                    votes++;
+                    votes[name] = votes.GetValueOrDefault(name) + 1;
+                    break;
                 }
             }
-            if (votes > bestVotes)
+        }
+        string? best = null;
+        var bestVotes = -1;
+        foreach (var (candidate, _) in first!)
+        {
+            if (votes.TryGetValue(candidate, out var count) && count > bestVotes)
             {
                 best = candidate;
-                bestVotes = votes;
+                bestVotes = count;
             }
         }
         return best;
@@ -134,11 +199,11 @@ public sealed class ClassicGroup(string groupId) : Group(groupId)
     /// <summary>A joining member must share the protocol type and at least one protocol with the group.</summary>
     public bool SupportsProtocols(string protocolType, List<(string Name, ReadOnlyMemory<byte> Metadata)> protocols)
     {
-        if (Members.Count == 0)
+        if (_members.Count == 0)
         {
             return protocolType.Length > 0 && protocols.Count > 0;
         }
-        return protocolType == ProtocolTypeOrNull && protocols.Exists(p => Members.Values.All(m => m.Supports(p.Name)));
+        return protocolType == ProtocolTypeOrNull && protocols.Exists(p => SupportedByAll(p.Name));
     }
 
     /// <summary>The topics of every member's subscription (consumer protocol); null if one cannot be read.</summary>

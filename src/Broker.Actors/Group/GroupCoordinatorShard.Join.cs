@@ -120,17 +120,15 @@ public sealed partial class GroupCoordinatorShard
     {
         var old = group.Members[oldId];
         var currentLeader = group.LeaderId;
-        group.Members.Remove(oldId);
         CancelSession(group, oldId);
         old.AwaitingJoin?.Invoke(JoinError(ErrorCode.FencedInstanceId, oldId));
         old.AwaitingSync?.Invoke(SyncError(ErrorCode.FencedInstanceId));
         old.AwaitingJoin = null;
         old.AwaitingSync = null;
-        old.MemberId = memberId;
+        group.RenameMember(old, memberId);
         old.SessionTimeoutMs = join.Request.SessionTimeoutMs;
         old.RebalanceTimeoutMs = rebalanceTimeout;
         old.LastHeartbeatMs = NowMs;
-        group.Members[memberId] = old;
         group.StaticMembers[join.Request.GroupInstanceId!] = memberId;
         group.PendingSyncMembers.Remove(oldId);
         if (group.LeaderId == oldId)
@@ -138,7 +136,7 @@ public sealed partial class GroupCoordinatorShard
             group.LeaderId = memberId;
         }
         ScheduleSession(group, old);
-        old.Protocols = protocols;
+        group.SetProtocols(old, protocols);
         if (group.State == GroupState.Stable && group.SelectProtocol() == group.ProtocolName)
         {
             var respond = join.Respond;
@@ -201,7 +199,7 @@ public sealed partial class GroupCoordinatorShard
         switch (group.State)
         {
             case GroupState.PreparingRebalance:
-                member.Protocols = protocols;
+                group.SetProtocols(member, protocols);
                 ReplaceJoin(member, respond);
                 TryCompleteJoin(group);
                 return;
@@ -212,7 +210,7 @@ public sealed partial class GroupCoordinatorShard
                     respond(JoinAnswer(group, member));
                     return;
                 }
-                member.Protocols = protocols;
+                group.SetProtocols(member, protocols);
                 ReplaceJoin(member, respond);
                 PrepareRebalance(group);
                 return;
@@ -222,7 +220,7 @@ public sealed partial class GroupCoordinatorShard
                     respond(JoinAnswer(group, member));
                     return;
                 }
-                member.Protocols = protocols;
+                group.SetProtocols(member, protocols);
                 ReplaceJoin(member, respond);
                 PrepareRebalance(group);
                 return;
@@ -246,7 +244,7 @@ public sealed partial class GroupCoordinatorShard
         {
             group.ProtocolTypeOrNull = member.ProtocolType;
         }
-        group.Members[member.MemberId] = member;
+        group.AddMember(member);
         ScheduleSession(group, member);
         if (group.State == GroupState.PreparingRebalance)
         {
@@ -383,7 +381,7 @@ public sealed partial class GroupCoordinatorShard
 
     private void RemoveMember(ClassicGroup group, string memberId)
     {
-        if (!group.Members.Remove(memberId, out var member))
+        if (!group.RemoveMember(memberId, out var member))
         {
             return;
         }

@@ -126,7 +126,7 @@ public sealed partial class GroupCoordinatorShard
                 Protocols = [(v.protocol ?? string.Empty, m.subscription)],
                 Assignment = m.assignment,
             };
-            group.Members[m.memberId] = member;
+            group.AddMember(member);
             if (m.groupInstanceId is { } instanceId)
             {
                 group.StaticMembers[instanceId] = m.memberId;
