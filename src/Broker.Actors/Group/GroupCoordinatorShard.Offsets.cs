@@ -1,3 +1,4 @@
+using Broker.Actors.Group.Consumer;
 using Broker.Protocol.Messages;
 
 namespace Broker.Actors.Group;
@@ -193,13 +194,14 @@ public sealed partial class GroupCoordinatorShard
             : new DeleteOffsetsResult(error, [])));
     }
 
-    /// <summary>Kafka's cleanupGroupMetadata: expire offsets, then remove Empty groups that have none left.</summary>
+    /// <summary>Kafka's cleanupGroupMetadata: expire offsets, then remove Empty groups (of either protocol) that have none left.</summary>
     private void RunOffsetExpiry()
     {
         var now = NowMs;
         var retention = _settings.OffsetsRetentionMs;
         var tombstones = new List<(byte[], byte[]?)>();
         List<string>? removed = null;
+        List<string>? emptyConsumerGroups = null;
         foreach (var group in _groups.Values)
         {
             if (_offsets.TryGetValue(group.GroupId, out var offsets))
@@ -231,6 +233,10 @@ public sealed partial class GroupCoordinatorShard
                 (removed ??= []).Add(group.GroupId);
                 tombstones.Add((OffsetsTopicRecords.GroupMetadataKeyBytes(group.GroupId), null));
             }
+            else if (group is ConsumerGroup { IsEmpty: true } && !_offsets.ContainsKey(group.GroupId) && !_consumerWrites.ContainsKey(group.GroupId))
+            {
+                (emptyConsumerGroups ??= []).Add(group.GroupId);
+            }
         }
         if (removed is not null)
         {
@@ -255,6 +261,14 @@ public sealed partial class GroupCoordinatorShard
         if (tombstones.Count > 0)
         {
             Write(tombstones, _ => { });
+        }
+        foreach (var groupId in emptyConsumerGroups ?? [])
+        {
+            // As DeleteGroups: the group's tombstones, applied once written (a failed write leaves it for the next check).
+            if (_consumer.DeleteGroup(groupId) is { Response: ErrorCode.None } deletion)
+            {
+                AppendConsumerRecords(groupId, deletion.Records, _ => { });
+            }
         }
     }
 

@@ -17,9 +17,11 @@ public sealed class ConsumerGroupShardTests : ShardTestBase
 
     public ConsumerGroupShardTests() => _topics.Add("t1", 3);
 
-    private ActorRef StartConsumerShard(MemoryOffsetsLog log, int sessionTimeoutMs = 45_000) =>
+    private ActorRef StartConsumerShard(MemoryOffsetsLog log, int sessionTimeoutMs = 45_000, long offsetsRetentionMs = 7 * 24 * 3_600_000L) =>
         Sys.ActorOf(GroupCoordinatorShard.Props(log, Settings() with
         {
+            OffsetsRetentionMs = offsetsRetentionMs,
+            OffsetsRetentionCheckIntervalMs = 50,
             Consumer = new ConsumerGroupConfig(sessionTimeoutMs, 1000, int.MaxValue, [new UniformAssignor(), new RangeAssignor()]),
         }, () => _topics));
 
@@ -242,6 +244,36 @@ public sealed class ConsumerGroupShardTests : ShardTestBase
 
         Restart(ref shard, log);
 
+        Assert.Equal((short)ErrorCode.GroupIdNotFound, DescribeConsumer(shard, "g").ErrorCode);
+        Assert.Equal(-1, FetchOne(shard, "g", "t1", 0));
+    }
+
+    [Fact]
+    public void An_empty_consumer_group_is_removed_once_its_offsets_expired()
+    {
+        var log = new MemoryOffsetsLog();
+        var retention = TimeSpan.FromMilliseconds(1500);
+        var shard = StartConsumerShard(log, offsetsRetentionMs: (long)retention.TotalMilliseconds);
+        var a = new Member("g");
+        Beat(shard, a);
+        var committedAt = DateTime.UtcNow;
+        Assert.Equal(ErrorCode.None, Commit(shard, "g", 1, a.MemberId, ("t1", 0, 5)));
+        var leave = a.Request(_topics.ByName("t1")!.Id);
+        leave.MemberEpoch = -1;
+        Assert.Equal(-1, Heartbeat(shard, leave).MemberEpoch);
+        // Empty, but its offset is younger than the retention: the group stays (a loaded machine may be too late to see it).
+        var early = DescribeConsumer(shard, "g");
+        if (DateTime.UtcNow - committedAt < retention)
+        {
+            Assert.Equal(((short)0, "Empty"), (early.ErrorCode, early.GroupState));
+        }
+
+        AwaitCondition(() => DescribeConsumer(shard, "g").ErrorCode == (short)ErrorCode.GroupIdNotFound, TimeSpan.FromSeconds(30));
+        Assert.True(DateTime.UtcNow - committedAt >= retention, "the group went before its offsets could expire");
+        Assert.DoesNotContain(List(shard), g => g.GroupId == "g");
+
+        // Its tombstones were written: a restarted shard does not bring it back.
+        Restart(ref shard, log);
         Assert.Equal((short)ErrorCode.GroupIdNotFound, DescribeConsumer(shard, "g").ErrorCode);
         Assert.Equal(-1, FetchOne(shard, "g", "t1", 0));
     }
