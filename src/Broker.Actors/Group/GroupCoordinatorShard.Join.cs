@@ -148,11 +148,22 @@ public sealed partial class GroupCoordinatorShard
                     respond(JoinError(error, memberId));
                     return;
                 }
-                // As Kafka: the answer names the leader as it was, so a restarted leader does not compute an
-                // assignment a stable group would never hand out; its SyncGroup gets the stored one.
-                respond(group.GenerationId == generation && group.Members.ContainsKey(memberId)
-                    ? new JoinResult(0, group.GenerationId, group.ProtocolTypeOrNull, group.ProtocolName, currentLeader!, memberId, [])
-                    : JoinError(ErrorCode.RebalanceInProgress, memberId));
+                if (group.GenerationId != generation || !group.Members.ContainsKey(memberId))
+                {
+                    respond(JoinError(ErrorCode.RebalanceInProgress, memberId));
+                    return;
+                }
+                // As Kafka: before v9 the answer names the leader as it was, so a restarted leader does not compute
+                // an assignment a stable group would never hand out; from v9 (KIP-814) it names the leader truly,
+                // with the members, and says to skip the assignment. Either way its SyncGroup gets the stored one.
+                if (join.Version >= 9 && group.LeaderId == memberId)
+                {
+                    var answer = JoinAnswer(group, group.Members[memberId]);
+                    respond(answer with { SkipAssignment = true });
+                    return;
+                }
+                respond(new JoinResult(0, group.GenerationId, group.ProtocolTypeOrNull, group.ProtocolName,
+                    join.Version >= 9 ? group.LeaderId! : currentLeader!, memberId, []));
             });
             return;
         }

@@ -63,9 +63,10 @@ public sealed class GroupMember(string memberId, string? groupInstanceId, string
     }
 }
 
-/// <summary>What a JoinGroup gets back; Members is filled for the leader only.</summary>
+/// <summary>What a JoinGroup gets back; Members is filled for the leader only. SkipAssignment (v9+, KIP-814): the
+/// leader learns it leads but must not compute an assignment (a restarted static leader of a stable group).</summary>
 public sealed record JoinResult(short ErrorCode, int GenerationId, string? ProtocolType, string? ProtocolName, string Leader, string MemberId,
-    IReadOnlyList<(string MemberId, string? GroupInstanceId, ReadOnlyMemory<byte> Metadata)> Members);
+    IReadOnlyList<(string MemberId, string? GroupInstanceId, ReadOnlyMemory<byte> Metadata)> Members, bool SkipAssignment = false);
 
 public sealed record SyncResult(short ErrorCode, string? ProtocolType, string? ProtocolName, ReadOnlyMemory<byte> Assignment);
 

@@ -149,6 +149,7 @@ internal sealed partial class GroupHandlers(BrokerNode node)
                 ProtocolName = request.ApiVersion >= 7 ? result.ProtocolName : result.ProtocolName ?? string.Empty,
                 Leader = result.Leader,
                 MemberId = result.MemberId,
+                SkipAssignment = result.SkipAssignment,
             };
             foreach (var (memberId, instanceId, metadata) in result.Members)
             {

@@ -40,4 +40,39 @@ public sealed class StaticMemberRejoinTests : ShardTestBase
         // The old process's id is fenced.
         Assert.Equal(ErrorCode.FencedInstanceId, Heartbeat(shard, "g", 2, a.MemberId, "a"));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void From_v9_a_restarted_static_leader_is_told_it_leads_and_to_skip_the_assignment(bool leader)
+    {
+        var shard = StartShard(new MemoryOffsetsLog());
+        var a = Join(shard, JoinRequest("g", instanceId: "a", metadata: [1]), version: 9);
+        Sync(shard, "g", 1, a.MemberId, (a.MemberId, [1]));
+        var bProbe = JoinAsync(shard, JoinRequest("g", instanceId: "b", metadata: [1]), version: 9);
+        a = Join(shard, JoinRequest("g", a.MemberId, instanceId: "a", metadata: [1]), version: 9);
+        var b = bProbe.ExpectMsg<JoinResult>();
+        Assert.Equal(a.MemberId, a.Leader);
+        var bSync = SyncAsync(shard, "g", 2, b.MemberId);
+        Sync(shard, "g", 2, a.MemberId, (a.MemberId, [1]), (b.MemberId, [2]));
+        bSync.ExpectMsg<SyncResult>();
+
+        var again = Join(shard, JoinRequest("g", instanceId: leader ? "a" : "b", metadata: [9]), version: 9);
+        Assert.Equal((0, 2), (again.ErrorCode, again.GenerationId));
+        if (leader)
+        {
+            Assert.True(again.SkipAssignment);
+            Assert.Equal(again.MemberId, again.Leader);
+            Assert.Equal(2, again.Members.Count);
+            Assert.Equal(new byte[] { 1 }, Sync(shard, "g", 2, again.MemberId).Assignment.ToArray());
+        }
+        else
+        {
+            Assert.False(again.SkipAssignment);
+            Assert.Equal(a.MemberId, again.Leader);
+            Assert.Empty(again.Members);
+            Assert.Equal(new byte[] { 2 }, Sync(shard, "g", 2, again.MemberId).Assignment.ToArray());
+        }
+        Assert.Equal(ErrorCode.None, Heartbeat(shard, "g", 2, leader ? b.MemberId : a.MemberId));
+    }
 }
