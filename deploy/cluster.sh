@@ -179,11 +179,19 @@ launch() {
   echo $! > "$dir/node.pid"
 }
 
+# The process just launched is alive, though maybe not yet exec'd: between fork and exec its command
+# line is still this script's, so node_pid cannot recognise it yet (a loaded machine stays in that
+# window long enough to be seen).
+launched_alive() {
+  local pid; pid="$(cat "$(node_dir "$1")/node.pid" 2>/dev/null)" || return 1
+  is_number "$pid" && kill -0 "$pid" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]
+}
+
 wait_listening() {
   local i="$1" port; port="$(kafka_port "$i")"
   local deadline=$((SECONDS + START_TIMEOUT))
   while (( SECONDS < deadline )); do
-    if ! node_pid "$i" >/dev/null; then
+    if ! node_pid "$i" >/dev/null && ! launched_alive "$i"; then
       echo "cluster.sh: node $i exited before listening on $HOST:$port; last lines of $(node_dir "$i")/node.log:" >&2
       tail -n 20 "$(node_dir "$i")/node.log" >&2
       return 1
