@@ -71,7 +71,14 @@ public sealed partial class PartitionActor : ActorBase
 
     // The LogManager owns the open Log (retention, flushes, checkpoints, clean shutdown); the actor
     // owns the right to write it.
-    protected override void PostStop() => _handle.Attach(null);
+    protected override void PostStop()
+    {
+        _handle.Attach(null);
+        _handle.MarkStopped();
+    }
+
+    /// <summary>A restart is not a stop (the default would call PostStop): the same handle lives on.</summary>
+    protected override void PreRestart(Exception reason, object? message) => _handle.Attach(null);
 
     protected override void OnReceive(object message)
     {

@@ -15,6 +15,7 @@ public sealed class PartitionHandle
     private Log? _log;
     private PartitionState _state = PartitionState.Standalone;
     private PartitionImage? _image;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PartitionHandle(TopicPartition topicPartition, Guid topicId)
     {
@@ -44,6 +45,13 @@ public sealed class PartitionHandle
     }
 
     internal void Attach(Log? log) => Volatile.Write(ref _log, log);
+
+    /// <summary>Completes once the actor has stopped for good (the replica was deleted or moved away, or the node
+    /// stops; not on a restart). A message told to it after that is never answered, so whoever waits for an answer
+    /// (the replica fetcher) waits for this too.</summary>
+    public Task Stopped => _stopped.Task;
+
+    internal void MarkStopped() => _stopped.TrySetResult();
 
     /// <summary>Raised (on the partition actor) after the high watermark, log end or role changes.</summary>
     public event Action<PartitionHandle>? DataAppended;

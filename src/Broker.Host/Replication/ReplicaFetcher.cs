@@ -199,14 +199,14 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             {
                 var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
                 handle.Actor.Tell(new TruncateOnDivergence(data.DivergingEpoch.Epoch, data.DivergingEpoch.EndOffset, epoch, done));
-                await Answer(done.Task).ConfigureAwait(false);
+                await AnswerAsync(done.Task, handle).ConfigureAwait(false);
                 break;
             }
             case ErrorCode.None:
             {
                 var done = new TaskCompletionSource<ErrorCode>(TaskCreationOptions.RunContinuationsAsynchronously);
                 handle.Actor.Tell(new AppendReplicated(data.Records ?? ReadOnlyMemory<byte>.Empty, epoch, data.HighWatermark, data.LogStartOffset, done));
-                var error = await Answer(done.Task).ConfigureAwait(false);
+                var error = await AnswerAsync(done.Task, handle).ConfigureAwait(false) ?? ErrorCode.None;
                 if (error != ErrorCode.None)
                 {
                     _logger.LogInformation("replica {Partition}: append at {Offset} from broker {Broker} failed: {Error}", tp, fetchOffset, SourceBrokerId, error);
@@ -218,7 +218,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             {
                 var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
                 handle.Actor.Tell(new ResetFetchOffset(data.LogStartOffset, data.HighWatermark, epoch, done));
-                await Answer(done.Task).ConfigureAwait(false);
+                await AnswerAsync(done.Task, handle).ConfigureAwait(false);
                 break;
             }
             default:
@@ -229,8 +229,18 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         }
     }
 
-    /// <summary>The actor's answer; a replica removed meanwhile never answers, so the round does not wait forever.</summary>
-    private static Task<T> Answer<T>(Task<T> task) => task.WaitAsync(TimeSpan.FromSeconds(30));
+    /// <summary>
+    /// The actor's answer, or null when its replica stopped first (deleted or moved away while the fetch was in
+    /// flight: it never answers, and waiting for it stalled every partition of this source for the timeout) or the
+    /// fetcher stops. The timeout is the last resort for an actor that lives but does not answer.
+    /// </summary>
+    private async Task<T?> AnswerAsync<T>(Task<T> answer, PartitionHandle handle) where T : struct
+    {
+        await Task.WhenAny(answer, handle.Stopped).WaitAsync(AnswerTimeout, _stop.Token).ConfigureAwait(false);
+        return answer.IsCompletedSuccessfully ? answer.Result : null;
+    }
+
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(30);
 
     private void Delay(TopicPartition tp) => _delayedUntil[tp] = Environment.TickCount64 + _settings.BackoffMs;
 

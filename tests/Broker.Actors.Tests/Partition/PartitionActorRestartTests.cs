@@ -78,5 +78,16 @@ public sealed class PartitionActorRestartTests : TestKit.TestKit
         Assert.Equal(8, info.FirstOffset);
         using var read = reloaded.Read(0, 1 << 20, reloaded.HighWatermark);
         Assert.Equal(3, TestBatches.Batches(read.Records.Span).Count);
+        // A restart is not a stop: the replica fetcher keeps waiting for this handle's answers.
+        Assert.False(handle.Stopped.IsCompleted);
+
+        // A deleted replica's handle says it stopped: what was told to it after is never answered.
+        var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        handle.Actor.Tell(new DeletePartition(deleted));
+        var unanswered = new Callback(fail: false);
+        handle.Actor.Tell(new AppendToLog(TestBatches.Build(1), -1, unanswered, 0));
+        await handle.Stopped.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Null(handle.Log);
+        Assert.False(unanswered.Result.Task.IsCompleted);
     }
 }
