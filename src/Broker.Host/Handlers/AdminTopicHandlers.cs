@@ -28,6 +28,8 @@ internal sealed class AdminTopicHandlers(BrokerNode node)
         {
             requested.TryAdd(t.Name, t.Configs);
         }
+        // Right after a start the controller may have no unfenced broker yet (BrokerNode.TopicCreation.cs).
+        await node.WaitUntilTopicsCanBeCreatedAsync(TimeSpan.FromMilliseconds(create.timeoutMs)).ConfigureAwait(false);
         var results = await node.Controller.CreateTopicsAsync(topics, create.validateOnly).ConfigureAwait(false);
         foreach (var r in results)
         {
@@ -98,6 +100,7 @@ internal sealed class AdminTopicHandlers(BrokerNode node)
             .Select(t => new NewPartitions(t.Name, t.Count,
                 t.Assignments?.Select(a => (IReadOnlyList<int>)a.BrokerIds).ToList()))
             .ToList();
+        await node.WaitUntilTopicsCanBeCreatedAsync(TimeSpan.FromMilliseconds(create.TimeoutMs)).ConfigureAwait(false);
         var results = await node.Controller.CreatePartitionsAsync(requests, create.ValidateOnly).ConfigureAwait(false);
         var response = new CreatePartitionsResponse();
         foreach (var r in results)

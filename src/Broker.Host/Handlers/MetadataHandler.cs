@@ -39,6 +39,7 @@ internal sealed class MetadataHandler(BrokerNode node)
                 .ToList();
             if (missing.Count > 0)
             {
+                await node.WaitUntilTopicsCanBeCreatedAsync(InitialCatchUpWait).ConfigureAwait(false);
                 await node.Controller.CreateTopicsAsync(missing, validateOnly: false).ConfigureAwait(false);
                 image = node.Metadata.Current;
             }

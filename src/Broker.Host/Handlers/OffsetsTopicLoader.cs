@@ -56,6 +56,8 @@ internal sealed class OffsetsTopicLoader(BrokerNode node, GroupCoordinatorSettin
         {
             var configs = new Dictionary<string, string?> { ["cleanup.policy"] = "compact" };
             var rf = (short)Number(node, BrokerConfigs.OffsetsTopicReplicationFactor);
+            // A FindCoordinator right after the start must not make the creation fail for want of an unfenced broker.
+            await node.WaitUntilTopicsCanBeCreatedAsync(ReadyTimeout).ConfigureAwait(false);
             var results = await node.Controller.CreateTopicsAsync(
                 [new NewTopic(OffsetsTopicRecords.TopicName, settings.OffsetsTopicPartitions, rf, configs)], false).ConfigureAwait(false);
             var error = (ErrorCode)results[0].ErrorCode;
