@@ -19,6 +19,11 @@ public static class BrokerCtl
           cluster leave <node>      ask a node to leave (needs management.http.allow-state-changes)
           cluster down <node>       mark a node down (needs management.http.allow-state-changes)
           topics                    topics with partitions, leaders, replicas, isr and offsets
+          partitions reassign <topic> <partition> <broker,...>|--cancel
+                                    move a partition's replicas (first = preferred leader), or cancel the move
+          partitions list-reassignments   moves in progress with the replicas they add and remove
+          partitions elect-leaders [<topic> [<partition>]]
+                                    preferred-leader election (every partition when none is named)
           groups                    consumer groups with state and coordinator
           groups describe <group>   members with decoded assignments; committed offset, log end and lag per partition
         The URL defaults to $BROKERCTL_URL or http://127.0.0.1:8558.
@@ -87,6 +92,9 @@ public static class BrokerCtl
                 case ["groups", "describe", var group]:
                     Render.Group(await client.GetAsync($"/groups/{Uri.EscapeDataString(group)}").ConfigureAwait(false), stdout);
                     return 0;
+                case ["partitions", ..]:
+                    var (code, usage) = await PartitionCommands.RunAsync(client, words, stdout).ConfigureAwait(false);
+                    return usage is null ? code : UsageError(stderr, usage);
                 case ["topics"]:
                     Render.Topics(await client.GetAsync("/cluster/partitions").ConfigureAwait(false), stdout);
                     return 0;

@@ -26,6 +26,17 @@ internal sealed class ManagementClient(HttpClient http)
         return MessageOf(body) ?? $"{path}: {(int)response.StatusCode}";
     }
 
+    /// <summary>POSTs a JSON body; the answer's JSON (an empty object when it has none).</summary>
+    public async Task<JsonElement> PostJsonAsync(string path, string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        EnsureSuccess(response, path, body);
+        using var doc = JsonDocument.Parse(body.Length == 0 ? "{}" : body);
+        return doc.RootElement.Clone();
+    }
+
     private static void EnsureSuccess(HttpResponseMessage response, string path, string body)
     {
         if (!response.IsSuccessStatusCode)

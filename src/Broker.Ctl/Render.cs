@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Broker.Ctl;
 
 /// <summary>Plain-text tables of the management JSON (column widths fit the widest cell).</summary>
-internal static class Render
+internal static partial class Render
 {
     public static void Members(JsonElement body, TextWriter w)
     {

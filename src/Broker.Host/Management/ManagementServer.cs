@@ -15,7 +15,7 @@ namespace Broker.Host.Management;
 /// members, partitions and per-node replica counts, on its own Kestrel listener apart from Kafka's.
 /// State-changing routes answer 403 unless <c>management.http.allow-state-changes</c> is true.
 /// </summary>
-public sealed class ManagementServer : IAsyncDisposable
+public sealed partial class ManagementServer : IAsyncDisposable
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -81,6 +81,7 @@ public sealed class ManagementServer : IAsyncDisposable
         app.MapGet("/cluster/members", async (CancellationToken ct) => Results.Json(await ClusterView.MembersAsync(node, ct).ConfigureAwait(false), Json));
         app.MapGet("/cluster/partitions", () => Results.Json(ClusterView.Partitions(node), Json));
         app.MapGet("/cluster/region-stats", () => Results.Json(ClusterView.RegionStats(node), Json));
+        MapPartitionRoutes(app, node); // ManagementServer.Partitions.cs
         var groups = new ClusterGroups(node);
         app.MapGet("/groups", async (CancellationToken ct) => Results.Json(await groups.ListAsync(ct).ConfigureAwait(false), Json));
         app.MapGet("/groups/{groupId}", async (string groupId, CancellationToken ct) =>
