@@ -215,7 +215,7 @@ public static partial class BrokerConfigs
            .Define(ProducerIdExpirationMs, ConfigType.Duration, "86400000", int1, Low, "Idle producer ids expire after this long.")
 
            .Define(ManagementHttpListener, ConfigType.String, null, ConfigValidator.Of(ValidateHostPort, "host:port"), Medium, "host:port of the HTTP management endpoint (GET /cluster/members, ...); unset or empty: off.")
-           .Define(ManagementHttpAllowStateChanges, ConfigType.Boolean, "false", null, Medium, "Allow management calls that change the cluster (leave, down).");
+           .Define(ManagementHttpAllowStateChanges, ConfigType.Boolean, "false", null, Medium, "Allow management calls that change the cluster (leave, down, partition reassignment, leader election).");
         return def;
     }
 
