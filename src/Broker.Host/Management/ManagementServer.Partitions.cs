@@ -144,8 +144,9 @@ public sealed partial class ManagementServer
             if (refused.Count > 0 && refused.Count == outcomes.Count)
             {
                 var (firstTopic, first) = refused[0];
+                // The controller's message for these is often just the error's name, which the answer starts with.
                 var message = refused.Count == 1
-                    ? $"{firstTopic}-{first.Partition}: {first.ErrorMessage}"
+                    ? $"{firstTopic}-{first.Partition}" + (first.ErrorMessage is { Length: > 0 } why && why != ((ErrorCode)first.ErrorCode).Name() ? $": {why}" : "")
                     : "no leader elected: " + string.Join(", ", refused.Select(o => $"{o.Topic}-{o.Result.Partition} {((ErrorCode)o.Result.ErrorCode).Name()}"));
                 return Refused((ErrorCode)first.ErrorCode, message);
             }
