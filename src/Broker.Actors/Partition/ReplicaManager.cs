@@ -92,10 +92,8 @@ public sealed class ReplicaManager
             }
             foreach (var (tp, handle) in _partitions)
             {
-                var topic = image.Topic(tp.Topic);
                 // Gone: the topic was deleted (or recreated), or a reassignment moved this replica to other brokers.
-                if (topic is null || topic.Id != handle.TopicId || tp.Partition >= topic.Partitions.Length
-                    || !topic.Partitions[tp.Partition].Replicas.Contains(_nodeId))
+                if (!Hosts(image, tp, handle.TopicId))
                 {
                     Remove(tp, handle);
                 }
@@ -126,10 +124,7 @@ public sealed class ReplicaManager
                 {
                     continue;
                 }
-                var topic = image.Topic(tp.Topic);
-                var hosted = topic is not null && tp.Partition < topic.Partitions.Length
-                    && topic.Partitions[tp.Partition].Replicas.Contains(_nodeId) && (log.TopicId ?? topic.Id) == topic.Id;
-                if (hosted)
+                if (Hosts(image, tp, log.TopicId))
                 {
                     continue; // the next image starts its replica
                 }
@@ -141,6 +136,14 @@ public sealed class ReplicaManager
         }
         return strays;
     }
+
+    /// <summary>Whether <paramref name="image"/> places a replica of <paramref name="tp"/> on this node, in the topic
+    /// of <paramref name="topicId"/> (null: a log from before topic ids, which belongs to whichever topic has the name).</summary>
+    private bool Hosts(MetadataImage image, TopicPartition tp, Guid? topicId) =>
+        image.Topic(tp.Topic) is { } topic
+        && (topicId ?? topic.Id) == topic.Id
+        && tp.Partition < topic.Partitions.Length
+        && topic.Partitions[tp.Partition].Replicas.Contains(_nodeId);
 
     private void Start(TopicPartition tp, Guid topicId, LogConfig config, PartitionImage image)
     {

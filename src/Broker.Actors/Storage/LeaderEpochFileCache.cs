@@ -16,7 +16,7 @@ public sealed class LeaderEpochFileCache
 
     private readonly object _lock = new();
     private readonly List<EpochEntry> _entries = [];
-    private readonly string _path;
+    private string _path;
 
     public LeaderEpochFileCache(string dir)
     {
@@ -132,6 +132,16 @@ public sealed class LeaderEpochFileCache
             _entries.RemoveRange(0, covering + 1);
             _entries.Insert(0, new EpochEntry(epoch, startOffset));
             Persist();
+        }
+    }
+
+    /// <summary>The partition directory was renamed (its log is being deleted): later writes go to the new place,
+    /// never recreating the old directory.</summary>
+    internal void UpdateParentDir(string dir)
+    {
+        lock (_lock)
+        {
+            _path = Path.Combine(dir, FileName);
         }
     }
 

@@ -147,13 +147,42 @@ public sealed partial class Log : IDisposable
         }
     }
 
-    /// <summary>Renames the directory (log deletion); the log must be closed.</summary>
+    /// <summary>
+    /// Closes the files without flushing them or writing a producer snapshot (Kafka's closeHandlers): the log is
+    /// being deleted, so nothing in it has to survive a crash, and a large log's final fsync would only hold up
+    /// whoever waits for the deletion (the LogManager's lifecycle lock).
+    /// </summary>
+    internal void CloseForDeletion()
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+            _closed = true;
+            foreach (var segment in _segments)
+            {
+                segment.Release(); // readers holding a segment keep its files open until they release it
+            }
+        }
+    }
+
+    /// <summary>Renames the directory of a closed log (its deletion); the producer state and the leader epoch
+    /// cache follow, so nothing written later (a snapshot, an epoch) recreates the old directory, which may
+    /// already hold a recreated topic's log.</summary>
     internal void MoveDirectory(string newDir)
     {
         lock (_lock)
         {
+            if (!_closed)
+            {
+                throw new InvalidOperationException($"log {TopicPartition} must be closed before its directory moves");
+            }
             Directory.Move(Dir, newDir);
             Dir = newDir;
+            ProducerState.Dir = newDir;
+            LeaderEpochCache.UpdateParentDir(newDir);
         }
     }
 

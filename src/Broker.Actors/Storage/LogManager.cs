@@ -181,7 +181,7 @@ public sealed partial class LogManager : IDisposable
     }
 
     /// <summary>
-    /// Deletes a partition's log: closes it, renames its directory to
+    /// Deletes a partition's log: closes it (without a flush: its data is going away), renames its directory to
     /// <c>&lt;topic&gt;-&lt;partition&gt;.&lt;uuid&gt;-delete</c> (atomic; a restart finishes the job) and
     /// removes the files in the background. Returns the background deletion.
     /// </summary>
@@ -198,8 +198,8 @@ public sealed partial class LogManager : IDisposable
             }
             _logDirOf.TryRemove(tp, out _);
             // Renamed inside the lock: a log created for the same partition right after (a recreated topic)
-            // must find the directory gone, not open the deleted log's files.
-            log.Close();
+            // must find the directory gone, not open the deleted log's files. Nothing slow happens here: no fsync.
+            log.CloseForDeletion();
             var target = Path.Combine(Path.GetDirectoryName(log.Dir)!, $"{tp.DirectoryName}.{Guid.NewGuid():N}{DeleteDirSuffix}");
             log.MoveDirectory(target);
             return Task.Run(() => DeleteDirectory(target));

@@ -17,7 +17,8 @@ public sealed partial class ProducerStateManager
 
     public ProducerStateManager(string dir) => Dir = dir;
 
-    public string Dir { get; }
+    /// <summary>The partition directory holding the snapshots; it follows a rename (<see cref="Log"/> deletion).</summary>
+    public string Dir { get; internal set; }
 
     /// <summary>The log offset up to which this state reflects the log (exclusive).</summary>
     public long MapEndOffset { get; private set; }

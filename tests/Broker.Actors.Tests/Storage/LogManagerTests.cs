@@ -99,6 +99,35 @@ public class LogManagerTests
     }
 
     [Fact]
+    public async Task A_deleted_logs_producer_state_and_epoch_cache_follow_its_directory_and_never_touch_a_recreated_topics_log()
+    {
+        using var dir = new TempLogDir();
+        var config = ConfigFor(dir, dirs: 1);
+        using var manager = LogManager.Startup(config);
+        var tp = new TopicPartition("reborn", 0);
+        var deleted = manager.GetOrCreateLog(tp, topicId: Guid.NewGuid());
+        deleted.Append(TestBatches.Build(2, producerId: 7, producerEpoch: 0, baseSequence: 0), AppendOrigin.Client, leaderEpoch: 3);
+        var original = deleted.Dir;
+        // Only a closed log's directory moves (an open one would keep writing where it was).
+        Assert.Throws<InvalidOperationException>(() => deleted.MoveDirectory(original + ".elsewhere"));
+
+        var removal = manager.DeleteLog(tp);
+        Assert.EndsWith(LogManager.DeleteDirSuffix, deleted.Dir);
+        Assert.Equal(deleted.Dir, deleted.ProducerState.Dir);
+        var reborn = manager.GetOrCreateLog(tp, topicId: Guid.NewGuid());
+        Assert.Equal(original, reborn.Dir);
+        await removal.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Whatever still holds the deleted log writes into its (gone) directory, never into the new topic's.
+        _ = Record.Exception(() => deleted.LeaderEpochCache.Assign(9, 100));
+        _ = Record.Exception(deleted.ProducerState.TakeSnapshot);
+        Assert.False(File.Exists(Path.Combine(original, LeaderEpochFileCache.FileName)));
+        Assert.Empty(reborn.ProducerState.ListSnapshotOffsets());
+        Assert.Empty(Directory.GetFiles(original, "*.snapshot"));
+        Assert.Equal(0, reborn.LogEndOffset);
+    }
+
+    [Fact]
     public void TimersRunRetentionAndFlush()
     {
         using var dir = new TempLogDir();
