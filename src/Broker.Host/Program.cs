@@ -32,12 +32,12 @@ public static class Program
             });
         await using var node = await BrokerNode.StartAsync(settings, loggerFactory, stop.Token).ConfigureAwait(false);
         Console.WriteLine($"akkabroker {BrokerStartup.Version} ready on port {node.Port}");
-        try
+        // Until SIGTERM / Ctrl-C, or until an operator makes this node leave the cluster (brokerctl cluster leave):
+        // either way the graceful shutdown of DisposeAsync runs and the process exits 0.
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, stop.Token), node.LeaveRequested).ConfigureAwait(false);
+        if (node.LeaveRequested.IsCompleted)
         {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
+            Console.WriteLine($"akkabroker node {settings.NodeId} leaves the cluster: shutting down");
         }
         return BrokerStartup.ExitOk;
     }

@@ -119,6 +119,7 @@ internal sealed partial class ControllerActor
         _lastContact[m.BrokerId] = Environment.TickCount64;
         _contacted.Add(m.BrokerId);
         Vouch(m.BrokerId);
+        OnRegisteredAgain(m.BrokerId);
         var brokerId = m.BrokerId;
         return new ControllerResult(records, offset =>
         {
@@ -130,6 +131,11 @@ internal sealed partial class ControllerActor
 
     private ControllerResult HandleHeartbeat(BrokerHeartbeat m)
     {
+        if (IsDowned(m))
+        {
+            // Downed by an operator (ControllerActor.Membership.cs): this registration is over, a live process registers again.
+            return ControllerResult.Of(new HeartbeatReply(ErrorCode.StaleBrokerEpoch, false, true, false), []);
+        }
         if (Image.Brokers.TryGetValue(m.BrokerId, out var fenced) && fenced.Fenced
             && m.ReceivedAtMs <= _sessionFencedAt.GetValueOrDefault(m.BrokerId, long.MinValue))
         {

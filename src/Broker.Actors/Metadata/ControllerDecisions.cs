@@ -67,7 +67,7 @@ internal static class ControllerDecisions
 
     /// <summary>BrokerHeartbeat: a valid heartbeat (reply error NONE) renews the session; a caught-up fenced
     /// broker is unfenced (and leaderless partitions it can lead get it back); WantShutDown moves its
-    /// leaderships away and fences it. <paramref name="catchUpOffset"/>: the offset the broker must have applied
+    /// leaderships away and fences it; a broker asked to leave is answered ShouldShutDown. <paramref name="catchUpOffset"/>: the offset the broker must have applied
     /// to count as caught up (its registration, or the batch that fenced it: <see cref="CatchUpAfter"/>; else
     /// the broker epoch, its registration's offset, stands in).</summary>
     public static (HeartbeatReply Reply, IReadOnlyList<IKafkaMessage> Records) Heartbeat(
@@ -104,7 +104,9 @@ internal static class ControllerDecisions
             records.AddRange(PartitionLeaderElection.ElectLeaderless(image, brokerValues, brokerId));
             return (new HeartbeatReply(ErrorCode.None, true, false, false), records);
         }
-        return (new HeartbeatReply(ErrorCode.None, caughtUp, broker.Fenced, false), []);
+        // An operator asked this broker to leave (ControllerActor.Membership.cs): its leaderships already moved, and
+        // ShouldShutDown tells it to run its graceful shutdown, whose WantShutDown heartbeats take the path above.
+        return (new HeartbeatReply(ErrorCode.None, caughtUp, broker.Fenced, broker.InControlledShutdown && !broker.Fenced), []);
     }
 
     /// <summary>

@@ -81,4 +81,12 @@ public interface IMetadataController
 
     /// <summary>ListPartitionReassignments (46): the moves in progress (<paramref name="partitions"/> null: all).</summary>
     Task<IReadOnlyList<OngoingReassignment>> ListPartitionReassignmentsAsync(IReadOnlyList<TopicPartitions>? partitions);
+
+    /// <summary>Cluster leave (ControlledShutdown, 7): the broker's leaderships move away and its next heartbeat tells it
+    /// to shut down gracefully (<paramref name="brokerEpoch"/> -1: its current registration).</summary>
+    Task<MembershipReply> LeaveBrokerAsync(int brokerId, long brokerEpoch);
+
+    /// <summary>Cluster down (UnregisterBroker, 64): the broker is fenced now and its leaderships move within the ISR;
+    /// a live process must register again.</summary>
+    Task<MembershipReply> DownBrokerAsync(int brokerId);
 }

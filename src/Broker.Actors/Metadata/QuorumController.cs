@@ -95,6 +95,12 @@ public sealed class QuorumController : IMetadataController
     public Task<IReadOnlyList<OngoingReassignment>> ListPartitionReassignmentsAsync(IReadOnlyList<TopicPartitions>? partitions) =>
         Ask<IReadOnlyList<OngoingReassignment>>(new ControllerActor.ListPartitionReassignments(partitions));
 
+    public Task<MembershipReply> LeaveBrokerAsync(int brokerId, long brokerEpoch) =>
+        Ask<MembershipReply>(new ControllerActor.LeaveBroker(brokerId, brokerEpoch));
+
+    public Task<MembershipReply> DownBrokerAsync(int brokerId) =>
+        Ask<MembershipReply>(new ControllerActor.DownBroker(brokerId));
+
     internal Task<T> Ask<T>(object command) => _actor.Ask<T>(command, AskTimeout);
 }
 

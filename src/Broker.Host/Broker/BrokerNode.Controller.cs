@@ -114,6 +114,7 @@ public sealed partial class BrokerNode
             TimeSpan.FromMilliseconds(Settings.Values.GetLong(Broker.Actors.Configs.BrokerConfigs.BrokerHeartbeatIntervalMs)),
             MetadataLease, _loggerFactory.CreateLogger<BrokerLifecycleManager>());
         Lifecycle.Start(listeners);
+        _ = Lifecycle.ShutdownRequested.ContinueWith(_ => _leaveRequested.TrySetResult(), TaskScheduler.Default);
         if (_injectedQuorum is not null)
         {
             _initialCatchUp.TrySetResult();
@@ -138,6 +139,12 @@ public sealed partial class BrokerNode
         }
     }
 
+    /// <summary>Completes when an operator made this node leave the cluster (<c>brokerctl cluster leave</c>): the
+    /// controller moved its leaderships away and told it to shut down; the process then stops gracefully.</summary>
+    public Task LeaveRequested => _leaveRequested.Task;
+
+    private readonly TaskCompletionSource _leaveRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Tests: stop as a crash would, without a controlled shutdown.</summary>
     internal bool SkipControlledShutdown { get; set; }
 
@@ -149,7 +156,16 @@ public sealed partial class BrokerNode
             var image = MetadataPublisher.Current;
             if (!SkipControlledShutdown && image.Brokers.Values.Any(b => b.NodeId != Settings.NodeId && !b.Fenced))
             {
-                await Lifecycle.ControlledShutdownAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                if (await Lifecycle.ControlledShutdownAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false))
+                {
+                    // The controller answers once the batch that fenced this broker and moved its leaderships is
+                    // committed, not once this node applied it: wait for it here, before the listener closes.
+                    var self = Settings.NodeId;
+                    if (!await MetadataPublisher.WaitForAsync(i => !i.Brokers.TryGetValue(self, out var b) || b.Fenced, TimeSpan.FromSeconds(5)).ConfigureAwait(false))
+                    {
+                        _logger.LogWarning("node {NodeId}: the batch that ends its controlled shutdown did not arrive within 5 s", self);
+                    }
+                }
             }
             await Lifecycle.DisposeAsync().ConfigureAwait(false);
             Lifecycle = null;

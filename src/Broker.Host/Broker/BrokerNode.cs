@@ -113,11 +113,14 @@ public sealed partial class BrokerNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The replicas keep following the image through the controlled shutdown: the batch that moves this node's
+        // leaderships away makes its partitions followers, so producers get NOT_LEADER_OR_FOLLOWER and go to the new
+        // leaders while this listener still answers (not a closed connection with requests in flight).
+        await LeaveClusterAsync().ConfigureAwait(false);
         if (Controller is not null && Replicas is not null)
         {
             Controller.ImagePublished -= Replicas.Apply;
         }
-        await LeaveClusterAsync().ConfigureAwait(false);
         if (_management is not null)
         {
             await _management.DisposeAsync().ConfigureAwait(false);

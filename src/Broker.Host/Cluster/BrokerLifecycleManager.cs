@@ -9,7 +9,7 @@ namespace Broker.Host.Cluster;
 /// with a fresh incarnation id), heartbeats every <c>broker.heartbeat.interval.ms</c> with its metadata
 /// offset, which unfences it once it has caught up to its own registration; and runs the controlled
 /// shutdown: WantShutDown heartbeats until the controller, having moved this broker's leaderships away,
-/// answers ShouldShutDown. A rejected epoch (the controller lost or fenced the registration) registers again.
+/// answers ShouldShutDown (an unasked ShouldShutDown: an operator made it leave, <see cref="ShutdownRequested"/>). A rejected epoch (the controller lost or fenced the registration) registers again.
 /// </summary>
 public sealed class BrokerLifecycleManager : IAsyncDisposable
 {
@@ -22,6 +22,7 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _unfenced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _shutdownAllowed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _kick = new(0, 1);
     private IReadOnlyList<BrokerEndpointImage> _listeners = [];
     private Task _loop = Task.CompletedTask;
@@ -55,6 +56,10 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
 
     /// <summary>Completes the first time the controller reports this broker unfenced.</summary>
     public Task Unfenced => _unfenced.Task;
+
+    /// <summary>Completes when the controller answers ShouldShutDown to a heartbeat that did not ask for it: an operator
+    /// asked this broker to leave the cluster (its leaderships already moved); the host runs its graceful shutdown.</summary>
+    public Task ShutdownRequested => _shutdownRequested.Task;
 
     public void Start(IReadOnlyList<BrokerEndpointImage> listeners)
     {
@@ -159,6 +164,10 @@ public sealed class BrokerLifecycleManager : IAsyncDisposable
                         {
                             _shutdownAllowed.TrySetResult();
                             return; // Kafka stops heartbeating once the controller lets it go
+                        }
+                        if (reply.ShouldShutDown && _shutdownRequested.TrySetResult())
+                        {
+                            _logger.LogWarning("broker {BrokerId}: the controller asks it to leave the cluster: shutting down", _brokerId);
                         }
                         // Catching up or shutting down: ask again soon rather than a whole interval later.
                         fast = reply.IsFenced || _wantShutDown;

@@ -7,7 +7,7 @@ namespace Broker.Host.Cluster;
 /// The controller as this node's handlers see it (<see cref="IMetadataController"/>): reads come from the
 /// node's <see cref="MetadataPublisher"/>; commands go to the active controller, in-process when this
 /// node is it, otherwise forwarded over the wire (CreateTopics, DeleteTopics, CreatePartitions,
-/// AlterConfigs, IncrementalAlterConfigs, AllocateProducerIds). While there is no active controller the
+/// AlterConfigs, IncrementalAlterConfigs, AllocateProducerIds; replica admin and membership requests in the aspect files). While there is no active controller the
 /// command is retried until <see cref="ForwardTimeout"/>, then answered NOT_CONTROLLER. After a forwarded
 /// write succeeds it waits (briefly) until this node's image shows it, so a handler that reads the image
 /// next sees its own write, as on the controller itself.
@@ -49,7 +49,7 @@ public sealed partial class ForwardingController : IMetadataController
 
     /// <summary>The in-process controller when this node is active, else <paramref name="remote"/>; retried while
     /// there is no active controller. Null: none answered in time (or this request was itself forwarded).</summary>
-    private async Task<T?> RouteAsync<T>(Func<QuorumController, Task<T>> local, Func<Task<T?>> remote)
+    private async Task<T?> RouteAsync<T>(Func<QuorumController, Task<T>> local, Func<Task<T?>> remote, TimeSpan? timeout = null)
         where T : class
     {
         var forwarded = ForwardedRequest.IsCurrent;
@@ -60,7 +60,7 @@ public sealed partial class ForwardingController : IMetadataController
                 return await local(controller).ConfigureAwait(false);
             }
             return forwarded ? null : await remote().ConfigureAwait(false);
-        }, forwarded ? TimeSpan.Zero : ForwardTimeout).ConfigureAwait(false);
+        }, forwarded ? TimeSpan.Zero : timeout ?? ForwardTimeout).ConfigureAwait(false);
     }
 
     private static bool AllNotController<TItem>(IEnumerable<TItem> items, Func<TItem, short> code) =>

@@ -28,6 +28,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
     private readonly RaftHandlers _raft;
     private readonly ControllerApiHandlers _controllerApis;
     private readonly ReplicaAdminHandlers _replicaAdmin;
+    private readonly MembershipHandlers _membership;
     private readonly ILogger _logger;
 
     public RequestDispatcher(BrokerNode node, ILogger logger)
@@ -49,6 +50,7 @@ internal sealed class RequestDispatcher : IRequestDispatcher
         _raft = node.RaftHandlers;
         _controllerApis = new ControllerApiHandlers(node);
         _replicaAdmin = new ReplicaAdminHandlers(node);
+        _membership = new MembershipHandlers(node);
         _logger = logger;
     }
 
@@ -137,6 +139,10 @@ internal sealed class RequestDispatcher : IRequestDispatcher
                     return ValueTask.CompletedTask;
                 case ApiKey.AlterPartition:
                     return Guard(request, _alterPartition.HandleAsync(request));
+                case ApiKey.ControlledShutdown:
+                    return Guard(request, _membership.ControlledShutdownAsync(request));
+                case ApiKey.UnregisterBroker:
+                    return Guard(request, _membership.UnregisterBrokerAsync(request));
                 case ApiKey.ElectLeaders:
                     return Guard(request, _replicaAdmin.ElectLeadersAsync(request));
                 case ApiKey.AlterPartitionReassignments:

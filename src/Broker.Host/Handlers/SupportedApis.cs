@@ -48,6 +48,8 @@ internal static class SupportedApis
         (ApiKey.ElectLeaders, 0, 2),                 // forwarded to the active controller, as the two below
         (ApiKey.AlterPartitionReassignments, 0, 0),
         (ApiKey.ListPartitionReassignments, 0, 0),
+        (ApiKey.ControlledShutdown, 1, 3),           // cluster leave of the named broker (v0's header has no client id)
+        (ApiKey.UnregisterBroker, 0, 0),             // cluster down: fenced at once (the registration stays, fenced)
     ];
 
     public static Network.ApiVersionTable Build(IEnumerable<(ApiKey Key, short Min, short Max)>? extra = null) =>

@@ -17,7 +17,7 @@ internal static class ClusterView
     /// Members as the cluster knows them: every registered broker plus every controller voter, with
     /// roles from the voter list and the registrations, the controller leader and epoch from the
     /// metadata quorum, and a status: <c>fenced</c> is the controller's verdict (no heartbeat within
-    /// broker.session.timeout.ms, or shut down), <c>unreachable</c> means not fenced (yet) but not
+    /// broker.session.timeout.ms, shut down, or downed), <c>leaving</c> a broker in controlled shutdown, <c>unreachable</c> means not fenced (yet) but not
     /// answering ApiVersions from this node right now (killed, paused, cut off), <c>up</c> otherwise.
     /// </summary>
     public static async Task<MembersView> MembersAsync(BrokerNode node, CancellationToken cancellationToken)
@@ -44,6 +44,10 @@ internal static class ClusterView
             {
                 status = "fenced";
             }
+            else if (registered && b!.InControlledShutdown)
+            {
+                status = "leaving"; // asked to leave (brokerctl cluster leave) or shutting down: leads nothing, about to exit
+            }
             else if (self)
             {
                 status = registered ? "up" : "registering";
@@ -53,7 +57,7 @@ internal static class ClusterView
                 var answers = await AnswersAsync(host, port, cancellationToken).ConfigureAwait(false);
                 status = !answers ? "unreachable" : registered ? "up" : "registering";
             }
-            return new MemberView(id, host, port, registered ? b!.Rack : null, roles, status, self);
+            return new MemberView(id, host, port, registered ? b!.Rack : null, roles, status, self) { BrokerEpoch = registered ? b!.BrokerEpoch : null };
         })).ConfigureAwait(false);
         var leader = ControllerLeader(node);
         return new MembersView(image.ClusterId, leader.LeaderId, leader.Epoch, image.Offset, members);

@@ -1,7 +1,12 @@
 namespace Broker.Host.Management;
 
 /// <summary>One broker as <c>GET /cluster/members</c> reports it.</summary>
-public sealed record MemberView(int NodeId, string Host, int Port, string? Rack, IReadOnlyList<string> Roles, string Status, bool Self);
+public sealed record MemberView(int NodeId, string Host, int Port, string? Rack, IReadOnlyList<string> Roles, string Status, bool Self)
+{
+    /// <summary>The epoch of the broker's current registration (null: a voter not registered as a broker); a new one
+    /// after the broker registered again (restarted, or downed while still running).</summary>
+    public long? BrokerEpoch { get; init; }
+}
 
 /// <summary>The body of <c>GET /cluster/members</c>: members plus the active controller.</summary>
 public sealed record MembersView(string ClusterId, int ControllerId, int ControllerEpoch, long MetadataOffset, IReadOnlyList<MemberView> Members);

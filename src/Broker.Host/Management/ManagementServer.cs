@@ -13,7 +13,8 @@ namespace Broker.Host.Management;
 /// <summary>
 /// The HTTP management endpoint (Akka.Management's role): health probes and a read-only view of
 /// members, partitions and per-node replica counts, on its own Kestrel listener apart from Kafka's.
-/// State-changing routes answer 403 unless <c>management.http.allow-state-changes</c> is true.
+/// State-changing routes (member leave/down, <c>ManagementServer.Members.cs</c>) answer 403 unless
+/// <c>management.http.allow-state-changes</c> is true.
 /// </summary>
 public sealed partial class ManagementServer : IAsyncDisposable
 {
@@ -101,26 +102,7 @@ public sealed partial class ManagementServer : IAsyncDisposable
                 return Results.Json(new ManagementMessage(e.Message), Json, statusCode: StatusCodes.Status502BadGateway);
             }
         });
-        app.MapPost("/cluster/members/{id:int}/leave", (int id) => ChangeMember(node, id, "leave"));
-        app.MapPost("/cluster/members/{id:int}/down", (int id) => ChangeMember(node, id, "down"));
-    }
-
-    private static IResult ChangeMember(BrokerNode node, int id, string operation)
-    {
-        if (!node.Settings.ManagementHttpAllowStateChanges)
-        {
-            return Results.Json(new ManagementMessage($"{operation} is disabled: set {BrokerConfigs.ManagementHttpAllowStateChanges}=true"), Json,
-                statusCode: StatusCodes.Status403Forbidden);
-        }
-        if (!node.Metadata.Current.Brokers.ContainsKey(id))
-        {
-            return Results.Json(new ManagementMessage($"node {id} is not a member"), Json, statusCode: StatusCodes.Status404NotFound);
-        }
-        // Single node: leaving or downing the only broker would take the cluster away; the
-        // cluster issue implements both (controlled shutdown / fencing) with more than one node.
-        return Results.Json(new ManagementMessage(
-                $"{operation} of node {id} is not supported yet on a single-node cluster (stop the process with SIGTERM for a graceful shutdown)"),
-            Json, statusCode: StatusCodes.Status409Conflict);
+        MapMemberRoutes(app, node);
     }
 
     public async ValueTask DisposeAsync()
