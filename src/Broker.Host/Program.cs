@@ -30,15 +30,24 @@ public static class Program
                 ctx.Cancel = true;
                 stop.Cancel();
             });
-        await using var node = await BrokerNode.StartAsync(settings, loggerFactory, stop.Token).ConfigureAwait(false);
-        Console.WriteLine($"akkabroker {BrokerStartup.Version} ready on port {node.Port}");
-        // Until SIGTERM / Ctrl-C, or until an operator makes this node leave the cluster (brokerctl cluster leave):
-        // either way the graceful shutdown of DisposeAsync runs and the process exits 0.
-        await Task.WhenAny(Task.Delay(Timeout.Infinite, stop.Token), node.LeaveRequested).ConfigureAwait(false);
-        if (node.LeaveRequested.IsCompleted)
+        var node = await BrokerNode.StartAsync(settings, loggerFactory, stop.Token).ConfigureAwait(false);
+        try
         {
-            Console.WriteLine($"akkabroker node {settings.NodeId} leaves the cluster: shutting down");
+            Console.WriteLine($"akkabroker {BrokerStartup.Version} ready on port {node.Port}");
+            // Until SIGTERM / Ctrl-C, or until an operator makes this node leave the cluster (brokerctl cluster leave):
+            // either way the graceful shutdown of DisposeAsync runs and the process exits 0.
+            await Task.WhenAny(Task.Delay(Timeout.Infinite, stop.Token), node.LeaveRequested).ConfigureAwait(false);
+            if (node.LeaveRequested.IsCompleted)
+            {
+                Console.WriteLine($"akkabroker node {settings.NodeId} leaves the cluster: shutting down");
+            }
         }
+        finally
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+        // The last line of a graceful stop (deploy scripts and the cluster tests look for it: the process is not their child).
+        Console.WriteLine($"akkabroker node {settings.NodeId} exits with code {BrokerStartup.ExitOk}");
         return BrokerStartup.ExitOk;
     }
 }
