@@ -46,7 +46,9 @@ public static class Program
         {
             await node.DisposeAsync().ConfigureAwait(false);
         }
-        // The last line of a graceful stop (deploy scripts and the cluster tests look for it: the process is not their child).
+        // The last line of a graceful stop (deploy scripts and the cluster tests look for it: the process is not their
+        // child), after the console logger's queue is flushed (disposing the factory drains it; the using disposes it again).
+        loggerFactory.Dispose();
         Console.WriteLine($"akkabroker node {settings.NodeId} exits with code {BrokerStartup.ExitOk}");
         return BrokerStartup.ExitOk;
     }
