@@ -16,8 +16,9 @@ public static class BrokerCtl
         usage: brokerctl [--url http://HOST:PORT] COMMAND
           cluster show              members, roles, status, controller leader and epoch
           cluster region-stats      replicas and leaders per node
-          cluster leave <node>      ask a node to leave (needs management.http.allow-state-changes)
-          cluster down <node>       mark a node down (needs management.http.allow-state-changes)
+          cluster leave <node>      controlled shutdown: its leaderships move away, then it stops and exits 0
+          cluster down <node>       declare it dead now: fenced, its partitions led by the rest of their ISR
+                                    (both need management.http.allow-state-changes on the node asked)
           topics                    topics with partitions, leaders, replicas, isr and offsets
           partitions reassign <topic> <partition> <broker,...>|--cancel
                                     move a partition's replicas (first = preferred leader), or cancel the move
