@@ -102,7 +102,7 @@ public sealed partial class ManagementServer : IAsyncDisposable
                 return Results.Json(new ManagementMessage(e.Message), Json, statusCode: StatusCodes.Status502BadGateway);
             }
         });
-        MapMemberRoutes(app, node);
+        MapMemberRoutes(app, node); // ManagementServer.Members.cs
     }
 
     public async ValueTask DisposeAsync()
