@@ -32,9 +32,11 @@ internal sealed class FetchHandler(BrokerNode node)
         }
         ResolveTopicIds(fetch, request.ApiVersion);
         var replicaId = ReplicaIdOf(fetch, request.ApiVersion);
-        // High watermarks before the read: the purgatory re-check after registering compares against them.
-        var seen = fetch.MaxWaitMs > 0 && fetch.MinBytes > 0 ? HighWatermarks(fetch, replicaId) : null;
-        var body = Read(fetch, request.ApiVersion, out var bytes, out var anyError, replicaId);
+        // The readable ends the read stopped at (from the same snapshots): an append after them moves one, and the
+        // purgatory's checks compare against them. Taken apart from the read they could disagree with it: a log
+        // attached between the two (a replica starting) read as -1 and woke the fetch at once with nothing.
+        var seen = fetch.MaxWaitMs > 0 && fetch.MinBytes > 0 ? new long[PartitionCount(fetch)] : null;
+        var body = Read(fetch, request.ApiVersion, out var bytes, out var anyError, replicaId, seen);
         if (bytes >= fetch.MinBytes || fetch.MaxWaitMs <= 0 || anyError)
         {
             request.Respond(body);
@@ -54,15 +56,20 @@ internal sealed class FetchHandler(BrokerNode node)
     private static int ReplicaIdOf(FetchRequest fetch, short version) =>
         version >= 15 ? fetch.ReplicaState.ReplicaId : fetch.ReplicaId;
 
-    /// <summary>Each requested partition's readable end (high watermark; log end for a follower), in request order (-1 when unknown).</summary>
-    private long[] HighWatermarks(FetchRequest fetch, int replicaId)
+    private static int PartitionCount(FetchRequest fetch)
     {
         var count = 0;
         foreach (var topic in fetch.Topics)
         {
             count += topic.Partitions.Count;
         }
-        var marks = new long[count];
+        return count;
+    }
+
+    /// <summary>Each requested partition's readable end (high watermark; log end for a follower), in request order (-1 when unknown).</summary>
+    private long[] HighWatermarks(FetchRequest fetch, int replicaId)
+    {
+        var marks = new long[PartitionCount(fetch)];
         var i = 0;
         foreach (var topic in fetch.Topics)
         {
@@ -103,8 +110,12 @@ internal sealed class FetchHandler(BrokerNode node)
         }
     }
 
-    internal FetchResponseBody Read(FetchRequest fetch, short version, out int totalBytes, out bool anyError, int replicaId = -1)
+    /// <param name="anyError">A partition's answer cannot wait (an error, a diverging epoch): respond now.</param>
+    /// <param name="readableEnds">When given, filled in request order with the readable end each partition was read
+    /// up to (-1 for one not read).</param>
+    internal FetchResponseBody Read(FetchRequest fetch, short version, out int totalBytes, out bool anyError, int replicaId = -1, long[]? readableEnds = null)
     {
+        var index = -1;
         var fetchTimeMs = replicaId >= 0 ? TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() : 0;
         var response = new FetchResponse { SessionId = 0 };
         var body = new FetchResponseBody(response);
@@ -119,6 +130,11 @@ internal sealed class FetchHandler(BrokerNode node)
             var known = topic.Topic.Length > 0 && image.Topic(topic.Topic) is not null;
             foreach (var partition in topic.Partitions)
             {
+                index++;
+                if (readableEnds is not null)
+                {
+                    readableEnds[index] = -1;
+                }
                 var data = new FetchResponse.PartitionData
                 {
                     PartitionIndex = partition.Partition,
@@ -150,7 +166,13 @@ internal sealed class FetchHandler(BrokerNode node)
                 data.LogStartOffset = snapshot.LogStartOffset;
                 if (replicaId >= 0 && !ReplicaFetchPosition(handle, log, partition, replicaId, fetchTimeMs, data))
                 {
+                    anyError = true; // a diverging epoch is answered at once, as Kafka does
                     continue;
+                }
+                var readableEnd = replicaId >= 0 ? snapshot.LogEndOffset : snapshot.HighWatermark;
+                if (readableEnds is not null)
+                {
+                    readableEnds[index] = readableEnd;
                 }
                 var maxBytes = Math.Min(partition.PartitionMaxBytes, budget);
                 if (maxBytes <= 0 && totalBytes > 0)
@@ -158,7 +180,7 @@ internal sealed class FetchHandler(BrokerNode node)
                     data.Records = ReadOnlyMemory<byte>.Empty;
                     continue;
                 }
-                var result = log.Read(partition.FetchOffset, Math.Max(maxBytes, 0), replicaId >= 0 ? snapshot.LogEndOffset : snapshot.HighWatermark, minOneMessage: totalBytes == 0);
+                var result = log.Read(partition.FetchOffset, Math.Max(maxBytes, 0), readableEnd, minOneMessage: totalBytes == 0);
                 if (result.ErrorCode != 0)
                 {
                     data.ErrorCode = (short)result.ErrorCode;
