@@ -92,6 +92,11 @@ public sealed class ClusterAdminTests(BrokerFixture fixture) : IClassFixture<Bro
         var topic = "ld-" + version;
         await fixture.Broker.CreateTopicAsync(topic, partitions: 2);
         await fixture.Broker.ProduceAsync(topic, 1, count: 20, valueSize: 100);
+        // CreateTopics answers once the metadata is committed (as Kafka's); each replica's actor opens its log a moment
+        // later, and DescribeLogDirs lists the logs there are. Partition 0 takes no produce that would wait for it: a
+        // loaded machine once described the dir before its actor had run.
+        await Eventually.TrueAsync(() => fixture.Broker.Node.Logs.GetLog(new Broker.Actors.Storage.TopicPartition(topic, 0)) is not null,
+            $"the log of {topic}-0 is open");
 
         using var client = await fixture.Broker.ConnectAsync();
         var all = await client.SendAsync<DescribeLogDirsResponse>(new DescribeLogDirsRequest { Topics = null }, version);
