@@ -184,6 +184,15 @@ internal sealed partial class ControllerActor : ActorBase
     {
         if (result.Records.Count == 0)
         {
+            // Nothing to commit, so no commit proves we still lead: answer from the image only under the Raft
+            // leader lease. A paused active controller that resumes still thinks it leads until its core hears of
+            // the new epoch, and its unfenced heartbeat answer would renew its own broker's metadata lease.
+            if (replyTo is not null && !_quorum.HoldsLeaderLease(_activeEpoch))
+            {
+                replyTo.Tell(new Status.Failure(new NotControllerException(
+                    $"node {_quorum.NodeId} leads controller epoch {_activeEpoch} without a quorum-confirmed lease")));
+                return;
+            }
             replyTo?.Tell(result.Reply(Image.Offset));
             return;
         }

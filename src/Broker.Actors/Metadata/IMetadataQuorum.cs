@@ -44,6 +44,11 @@ public interface IMetadataQuorum : IDisposable
     /// with the batch's last offset once it is committed (the listener has seen it by then on this node);
     /// fails with <see cref="NotControllerException"/> when this node is not the leader of that epoch.</summary>
     Task<long> AppendAsync(int epoch, IReadOnlyList<IKafkaMessage> records);
+
+    /// <summary>Whether this node leads <paramref name="epoch"/> with a leader lease: no other node can have been
+    /// elected meanwhile, so an answer from its image (a heartbeat that commits nothing) is the active controller's.
+    /// A quorum that cannot be split (one voter, or the in-process shared log) always holds it.</summary>
+    bool HoldsLeaderLease(int epoch) => Leader.LeaderId == NodeId && Leader.Epoch == epoch;
 }
 
 /// <summary>This node is not the active controller (Kafka's NOT_CONTROLLER).</summary>

@@ -88,6 +88,10 @@ public sealed class RaftMetadataQuorum : IMetadataQuorum, IRaftListener
         }
     }
 
+    /// <summary>The Raft leader lease (<see cref="RaftCore.LeaderLeaseUntilMs"/>) on the monotonic clock the member
+    /// runs on: a paused ex-leader that resumes holds none, whatever its core still believes.</summary>
+    public bool HoldsLeaderLease(int epoch) => _settings.Status.HoldsLeaderLease(epoch, Environment.TickCount64);
+
     /// <summary>Gives up leadership gracefully (EndQuorumEpoch), e.g. before a controlled shutdown.</summary>
     public void Resign() => _actor?.Tell(new RaftResign());
 

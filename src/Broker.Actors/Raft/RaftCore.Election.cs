@@ -33,6 +33,10 @@ public sealed partial class RaftCore
             DiscoverLeader();
             return;
         }
+        if (InRestartGuard)
+        {
+            return; // the next tick after the guard stands
+        }
         if (_config.PreVote && _config.Voters.Count > 1)
         {
             TransitionToProspective();
@@ -120,6 +124,7 @@ public sealed partial class RaftCore
             var granted = request.CandidateEpoch >= Epoch
                           && Role != RaftRole.Leader
                           && !HasLiveLeader()
+                          && !InRestartGuard
                           && IsLogUpToDate(request.LastOffsetEpoch, request.LastOffset);
             Reply(envelope, new VoteResponse(RaftErrors.None, LeaderId, Epoch, granted));
             return;
@@ -127,6 +132,13 @@ public sealed partial class RaftCore
         if (request.CandidateEpoch < Epoch)
         {
             Reply(envelope, new VoteResponse(RaftErrors.FencedLeaderEpoch, LeaderId, Epoch, false));
+            return;
+        }
+        if (_config.PreVote && request.CandidateEpoch > Epoch && (HasLiveLeader() || InRestartGuard))
+        {
+            // Leader stickiness: the candidate passed its pre-vote, but we have since heard from (or fetched from)
+            // our leader, whose lease may count on our promise; the epoch stays, so the lease holds.
+            Reply(envelope, new VoteResponse(RaftErrors.None, LeaderId, Epoch, false));
             return;
         }
         if (request.CandidateEpoch > Epoch)
@@ -153,9 +165,6 @@ public sealed partial class RaftCore
         }
         Reply(envelope, new VoteResponse(RaftErrors.None, LeaderId, Epoch, grant));
     }
-
-    private bool HasLiveLeader() =>
-        Role == RaftRole.Follower && !_leaderResigned && _now - _lastLeaderContactMs < _config.FetchTimeoutMs;
 
     private void HandleVoteResponse(in RaftEnvelope envelope, VoteResponse response)
     {

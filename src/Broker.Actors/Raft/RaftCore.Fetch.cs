@@ -28,6 +28,13 @@ public sealed partial class RaftCore
         public long LastCaughtUpMs = -1;
         public long LastSentHighWatermark = -1;
         public bool BeginQuorumAcknowledged;
+
+        /// <summary>When we last answered this replica's fetch (successfully, in our epoch).</summary>
+        public long LastResponseSentMs = long.MinValue;
+
+        /// <summary>The latest answer this replica has demonstrably received: the one before its latest fetch
+        /// (see <see cref="LeaderLeaseUntilMs"/>).</summary>
+        public long AcknowledgedResponseMs = long.MinValue;
     }
 
     private readonly record struct ParkedFetch(RaftEnvelope Envelope, long FetchOffset, long DeadlineMs);
@@ -65,14 +72,15 @@ public sealed partial class RaftCore
             Reply(envelope, FetchError(request.CurrentLeaderEpoch < Epoch ? RaftErrors.FencedLeaderEpoch : RaftErrors.UnknownLeaderEpoch));
             return;
         }
+        NoteFetchAcknowledges(envelope.Source);
         switch (ValidateFetch(request.FetchOffset, request.LastFetchedEpoch, out var boundary))
         {
             case FetchValidation.Snapshot:
-                Reply(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, null,
+                ReplyToFetch(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, null,
                     new LeaderIdAndEpoch(NodeId, Epoch), boundary, NoEntries));
                 return;
             case FetchValidation.Diverging:
-                Reply(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, boundary,
+                ReplyToFetch(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, boundary,
                     new LeaderIdAndEpoch(NodeId, Epoch), null, NoEntries));
                 return;
         }
@@ -140,7 +148,7 @@ public sealed partial class RaftCore
         if (fetchOffset < _log.LogStartOffset && _log.LatestSnapshot is { } snapshot)
         {
             // A snapshot deleted the entries while the fetch was parked.
-            Reply(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, null,
+            ReplyToFetch(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, null,
                 new LeaderIdAndEpoch(NodeId, Epoch), snapshot.Id, NoEntries));
             return;
         }
@@ -151,7 +159,7 @@ public sealed partial class RaftCore
             _log.Read(fetchOffset, entries);
         }
         replica.LastSentHighWatermark = _highWatermark;
-        Reply(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, null,
+        ReplyToFetch(envelope, new FetchResponse(RaftErrors.None, _highWatermark, _log.LogStartOffset, null,
             new LeaderIdAndEpoch(NodeId, Epoch), null, entries));
     }
 
@@ -257,6 +265,10 @@ public sealed partial class RaftCore
     {
         if (_now >= _fetchDeadlineMs)
         {
+            if (_config.IsVoter(NodeId) && HasLiveLeader())
+            {
+                return; // our last fetch promised the leader one more fetch timeout: wait it out, sending nothing
+            }
             StartElection();
             return;
         }
@@ -276,6 +288,7 @@ public sealed partial class RaftCore
     private void SendFetch()
     {
         _pendingFetchSentMs = _now;
+        _lastFetchToLeaderMs = _now;
         _pendingFetchId = SendRequest(LeaderId, new FetchRequest(_config.ClusterId, NodeId, _config.FetchMaxWaitMs, Epoch,
             _log.EndOffset, _log.LastEpoch, _log.LogStartOffset));
     }

@@ -50,6 +50,7 @@ public sealed partial class RaftCore
         _store = store;
         _random = random;
         _now = nowMs;
+        _restartGuardUntilMs = nowMs + config.FetchTimeoutMs / 2;
         _nextCorrelationId = firstCorrelationId;
         // The snapshot is committed by construction; anything above it is re-learned from the leader.
         _highWatermark = log.LogStartOffset;
@@ -250,6 +251,7 @@ public sealed partial class RaftCore
         _snapshotFetch = null;
         _leaderResigned = false;
         _firstUnflushedAppendMs = -1;
+        _lastFetchToLeaderMs = long.MinValue / 2;
     }
 
     /// <summary>

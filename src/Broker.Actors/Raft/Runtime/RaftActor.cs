@@ -21,8 +21,18 @@ public sealed record RaftActorSettings(RaftConfig Config, string LogDir, IRaftTr
 public sealed class RaftStatusBoard
 {
     private volatile RaftStatus? _current;
+    private volatile RaftLeaderLease? _lease;
 
     public RaftStatus? Current => _current;
+
+    /// <summary>The leader lease as of the member's last step (null while it does not lead).</summary>
+    public RaftLeaderLease? LeaderLease => _lease;
+
+    /// <summary>Whether this member leads <paramref name="epoch"/> and a majority of voters is known to follow it
+    /// at <paramref name="nowMs"/> (<see cref="Environment.TickCount64"/>, the clock the actor feeds its core).</summary>
+    public bool HoldsLeaderLease(int epoch, long nowMs) => _lease is { } lease && lease.Epoch == epoch && lease.UntilMs > nowMs;
+
+    internal void PublishLease(RaftLeaderLease? lease) => _lease = lease;
 
     /// <summary>Raised on the actor's thread after the status changed.</summary>
     public event Action<RaftStatus>? Changed;
@@ -36,6 +46,10 @@ public sealed class RaftStatusBoard
         }
     }
 }
+
+/// <summary>The leader's lease: no other member can lead before <paramref name="UntilMs"/> (monotonic ms,
+/// <see cref="RaftCore.LeaderLeaseUntilMs"/>).</summary>
+public sealed record RaftLeaderLease(int Epoch, long UntilMs);
 
 /// <summary>
 /// Runs a <see cref="RaftCore"/> on the actor kernel: time arrives as timer ticks, requests from the wire as
@@ -226,6 +240,13 @@ public sealed partial class RaftActor : ActorBase
                 };
                 _settings.Listener.OnLeaderChange(leader, role.Epoch);
             }
+        }
+        // Renewed by each acknowledged fetch answer (a few times a second): a new record only when it moves.
+        var leaseUntil = _core.LeaderLeaseUntilMs;
+        var lease = _settings.Status.LeaderLease;
+        if (leaseUntil == long.MinValue ? lease is not null : lease is null || lease.Epoch != _core.Epoch || lease.UntilMs != leaseUntil)
+        {
+            _settings.Status.PublishLease(leaseUntil == long.MinValue ? null : new RaftLeaderLease(_core.Epoch, leaseUntil));
         }
         _settings.Status.Publish(new RaftStatus(_core.NodeId, _core.Role, _core.Role == RaftRole.Leader ? _core.NodeId : _core.LeaderId,
             _core.Epoch, _core.HighWatermark, _log.LogStartOffset, _log.EndOffset));

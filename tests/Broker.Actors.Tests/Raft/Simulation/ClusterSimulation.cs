@@ -8,7 +8,7 @@ namespace Broker.Actors.Tests.Raft.Simulation;
 /// <summary>What a simulated run did, for the report and the determinism check.</summary>
 internal readonly record struct SimulationResult(
     long Steps, long SimulatedMs, long MessagesSent, int Committed, int LeaderEpochs, int Crashes, int SnapshotsInstalled, ulong Fingerprint,
-    int ControllerBatches = 0, int PartitionChanges = 0, int Fencings = 0, int ProducerIdBlocks = 0);
+    int ControllerBatches = 0, int PartitionChanges = 0, int Fencings = 0, int ProducerIdBlocks = 0, long LeaseHolders = 0);
 
 /// <summary>
 /// A seeded, replayable cluster of Raft cores on a <see cref="SimulatedNetwork"/>: a chaos phase (loss,
@@ -47,6 +47,9 @@ internal sealed class ClusterSimulation
     private long _healedAtMs = -1;
     private long _firstPostHealProposal = -1;
     private long _livenessMetAtMs = -1;
+    private long _lastClockJumpMs = long.MinValue / 2;
+    private int _leaseHolder;
+    private long _leaseChecks;
     private int _crashes;
     private int _snapshotsInstalled;
     private ulong _fingerprint = 14695981039346656037UL;
@@ -128,7 +131,7 @@ internal sealed class ClusterSimulation
         var checks = _controllers?.Invariants;
         return new SimulationResult(_steps, _now, _network.Sent, _invariants.CommittedCount, _invariants.EpochsWithLeader,
             _crashes, _snapshotsInstalled, _fingerprint,
-            checks?.Batches ?? 0, checks?.PartitionChanges ?? 0, checks?.Fencings ?? 0, checks?.BlocksHandedOut ?? 0);
+            checks?.Batches ?? 0, checks?.PartitionChanges ?? 0, checks?.Fencings ?? 0, checks?.BlocksHandedOut ?? 0, _leaseChecks);
     }
 
     private string Describe(Exception e)
@@ -224,6 +227,7 @@ internal sealed class ClusterSimulation
         var core = node.Core!;
         _fingerprint = Invariants.Chain(_fingerprint, core.Epoch, (ulong)core.HighWatermark ^ ((ulong)core.Role << 56) ^ (ulong)node.Id);
         _invariants.Check(node.Id, core, node.Log, node.Store);
+        CheckLeaderLeases();
         ApplyCommitted(node);
         _controllers?[node.Id].Step(core, node.Log, node.Applied, NodeClock(node));
         _sendBuffer.Clear();
@@ -404,6 +408,7 @@ internal sealed class ClusterSimulation
         {
             var jump = _random.Next(-1_000, 3_000);
             node.ClockOffsetMs += jump;
+            _lastClockJumpMs = _now;
             action = $"clock {node.Id} {jump:+#;-#;0}ms";
         }
         else if (roll < 88)
@@ -438,6 +443,40 @@ internal sealed class ClusterSimulation
         }
         _healedAtMs = _now;
         TraceText("heal all, restart all, no loss");
+    }
+
+    /// <summary>
+    /// At no time do two nodes hold a leader lease (<see cref="RaftCore.LeaderLeaseUntilMs"/> past their clock).
+    /// Checked under the lease's assumptions: pre-vote on, and clocks that run at one rate: a clock jump (up to
+    /// 1 s back, 3 s forward) voids the check until every lease and promise made before it has run out. Crashes,
+    /// reboots, loss, duplication and (a)symmetric partitions all stay on.
+    /// </summary>
+    private void CheckLeaderLeases()
+    {
+        if (!_preVote || _now < _lastClockJumpMs + 3_000)
+        {
+            return;
+        }
+        var holder = 0;
+        foreach (var node in _nodes.Skip(1))
+        {
+            if (node.Core is { Role: RaftRole.Leader } core && core.LeaderLeaseUntilMs > NodeClock(node))
+            {
+                if (holder != 0)
+                {
+                    var other = _nodes[holder];
+                    throw new InvariantViolation(
+                        $"nodes {holder} (epoch {other.Core!.Epoch}, lease until {other.Core.LeaderLeaseUntilMs - other.ClockOffsetMs}) and {node.Id} " +
+                        $"(epoch {core.Epoch}, lease until {core.LeaderLeaseUntilMs - node.ClockOffsetMs}) both hold a leader lease");
+                }
+                holder = node.Id;
+            }
+        }
+        if (holder != 0 && holder != _leaseHolder)
+        {
+            _leaseChecks++;
+        }
+        _leaseHolder = holder;
     }
 
     private SimNode? CurrentLeader()
