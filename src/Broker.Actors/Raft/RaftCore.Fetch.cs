@@ -288,7 +288,10 @@ public sealed partial class RaftCore
     private void SendFetch()
     {
         _pendingFetchSentMs = _now;
-        _lastFetchToLeaderMs = _now;
+        if (_leaderRefusedFetchEpoch != Epoch)
+        {
+            _lastFetchToLeaderMs = _now;
+        }
         _pendingFetchId = SendRequest(LeaderId, new FetchRequest(_config.ClusterId, NodeId, _config.FetchMaxWaitMs, Epoch,
             _log.EndOffset, _log.LastEpoch, _log.LogStartOffset));
     }
@@ -312,6 +315,8 @@ public sealed partial class RaftCore
         _pendingFetchId = -1;
         if (response.ErrorCode != RaftErrors.None || response.CurrentLeader.LeaderEpoch != Epoch)
         {
+            // Our leader does not lead our epoch (any more): it counts none of our fetches, so they promise nothing.
+            _leaderRefusedFetchEpoch = Math.Max(_leaderRefusedFetchEpoch, Epoch);
             ObserveLeader(response.CurrentLeader.LeaderId, response.CurrentLeader.LeaderEpoch);
             return; // the next tick fetches again if we still follow
         }

@@ -21,6 +21,12 @@ public sealed partial class RaftCore
     // Follower: when it last sent a fetch to its leader (its promise runs FetchTimeoutMs from here too).
     private long _lastFetchToLeaderMs = long.MinValue / 2;
 
+    // Follower: the epoch whose leader answered our fetch with an error (it does not lead that epoch, and never will
+    // again), so no later fetch of ours in it counts towards a lease: they stop extending the promise, or followers of
+    // a restarted ex-leader would never stand. Kept across roles: a prospective voter that goes back to following the
+    // same leader (KIP-996) must not promise again.
+    private int _leaderRefusedFetchEpoch = -1;
+
     // A restarted voter forgot the promises it made before: it keeps out of elections until this time.
     private readonly long _restartGuardUntilMs;
 
