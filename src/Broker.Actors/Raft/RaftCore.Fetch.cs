@@ -253,6 +253,7 @@ public sealed partial class RaftCore
     {
         Role = RaftRole.Follower;
         _fetchDeadlineMs = _now + _config.FetchTimeoutMs;
+        _heardFromLeaderAsFollower = heardFromLeader;
         if (heardFromLeader)
         {
             _lastLeaderContactMs = _now;
@@ -288,7 +289,7 @@ public sealed partial class RaftCore
     private void SendFetch()
     {
         _pendingFetchSentMs = _now;
-        if (_leaderRefusedFetchEpoch != Epoch)
+        if (_heardFromLeaderAsFollower && _leaderRefusedFetchEpoch != Epoch)
         {
             _lastFetchToLeaderMs = _now;
         }
@@ -360,6 +361,7 @@ public sealed partial class RaftCore
     private void NoteLeaderContact()
     {
         _lastLeaderContactMs = _now;
+        _heardFromLeaderAsFollower = true;
         if (!_leaderResigned)
         {
             _fetchDeadlineMs = _now + _config.FetchTimeoutMs;

@@ -4,7 +4,8 @@ namespace Broker.Actors.Raft;
 // without a commit proving it still leads, and the promises of followers that make it safe.
 //
 // A follower promises not to help elect anyone else (grant a pre-vote or a vote, or stand itself) until
-// controller.quorum.fetch.timeout.ms after it last heard from its leader or last sent it a fetch. The leader
+// controller.quorum.fetch.timeout.ms after it last heard from its leader or last sent it a fetch (once it has heard
+// from it as its follower, and while the leader has refused none of its fetches). The leader
 // counts, for each voter, the send time of the latest fetch answer the voter has demonstrably received: the
 // answer before the voter's latest fetch (a fetch is sent after the previous answer arrives, or RequestTimeoutMs
 // after the previous fetch was sent). Receipt times would not do: a paused leader reads, on resume, the fetches
@@ -20,6 +21,11 @@ public sealed partial class RaftCore
 {
     // Follower: when it last sent a fetch to its leader (its promise runs FetchTimeoutMs from here too).
     private long _lastFetchToLeaderMs = long.MinValue / 2;
+
+    // Follower: whether the leader answered us since we (last) became its follower. Until it has, our fetches promise
+    // nothing (KIP-996: a voter that went back to following a silent leader after a failed pre-vote still grants
+    // pre-votes; were its fetch a promise, two such voters would send each other back to the silent leader forever).
+    private bool _heardFromLeaderAsFollower;
 
     // Follower: the epoch whose leader answered our fetch with an error (it does not lead that epoch, and never will
     // again), so no later fetch of ours in it counts towards a lease: they stop extending the promise, or followers of

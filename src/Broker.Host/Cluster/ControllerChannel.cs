@@ -16,6 +16,7 @@ public sealed class ControllerChannel : IAsyncDisposable
     public const string ClientId = "akkabroker-controller-channel";
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LeaderCheckInterval = TimeSpan.FromMilliseconds(100);
     private readonly IMetadataQuorum _quorum;
     private readonly QuorumController? _local;
     private readonly Func<int, (string Host, int Port)?> _endpoints;
@@ -47,7 +48,24 @@ public sealed class ControllerChannel : IAsyncDisposable
         try
         {
             var connection = await _pool.GetAsync(endpoint.Host, endpoint.Port, cancellationToken).ConfigureAwait(false);
-            return await connection.SendAsync<TResponse>(request, version, RequestTimeout, cancellationToken).ConfigureAwait(false);
+            // A paused controller takes the request and answers nothing: once the quorum names another leader the
+            // answer no longer matters. Waiting out the request timeout (10 s) let a broker's heartbeats miss the new
+            // controller's whole session (9 s) and every broker was fenced at once.
+            using var moved = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var send = connection.SendAsync<TResponse>(request, version, RequestTimeout, moved.Token);
+            while (!send.IsCompleted && _quorum.Leader.LeaderId == leader && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.WhenAny(send, Task.Delay(LeaderCheckInterval, cancellationToken)).ConfigureAwait(false);
+            }
+            if (!send.IsCompleted)
+            {
+                await moved.CancelAsync().ConfigureAwait(false);
+            }
+            return await send.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null; // the leader moved while we waited: callers ask the new one
         }
         catch (NodeConnectionException)
         {

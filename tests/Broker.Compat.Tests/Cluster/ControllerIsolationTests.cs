@@ -4,6 +4,7 @@ using System.Text;
 using Broker.Compat.Tests.Harness;
 using Broker.Protocol.Messages;
 using Broker.Protocol.Records;
+using Xunit.Abstractions;
 
 namespace Broker.Compat.Tests.Cluster;
 
@@ -17,7 +18,7 @@ namespace Broker.Compat.Tests.Cluster;
 /// refused, it rejoins as a follower, and every acknowledged record of the stream is read back at its offset.
 /// </summary>
 [Collection(ClusterProcessesCollection.Name)]
-public sealed class ControllerIsolationTests
+public sealed class ControllerIsolationTests(ITestOutputHelper output)
 {
     private const string Topic = "controller-isolation";
     private const int PartitionCount = 6;
@@ -71,6 +72,7 @@ public sealed class ControllerIsolationTests
             var writers = clients.Select((client, i) => WriteUntilAsync(client, led, i, clock, AfterResume)).ToArray();
             var outcomes = (await Task.WhenAll(writers)).SelectMany(o => o).ToList();
             var acknowledged = outcomes.Where(o => o.Error == nameof(ErrorCode.None)).ToList();
+            output.WriteLine($"{what}: acks=1 writes in the {AfterResume.TotalSeconds} s after SIGCONT: {Summarize(outcomes)}");
             Assert.True(acknowledged.Count == 0,
                 $"{what}: acknowledged acks=1 writes from its stale image: {string.Join(", ", acknowledged)}\n" +
                 $"all: {Summarize(outcomes)}\n{cluster.Logs(80)}");

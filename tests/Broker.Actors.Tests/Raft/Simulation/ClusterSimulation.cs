@@ -13,7 +13,7 @@ internal readonly record struct SimulationResult(
 /// <summary>
 /// A seeded, replayable cluster of Raft cores on a <see cref="SimulatedNetwork"/>: a chaos phase (loss,
 /// duplication, reordering, symmetric and asymmetric partitions, crashes that may lose unflushed writes,
-/// restarts, clock jumps, resignations, client proposals, snapshots), then a healed phase that must elect
+/// restarts, pauses (SIGSTOP: messages wait for the process), clock jumps, resignations, client proposals, snapshots), then a healed phase that must elect
 /// a leader and commit new proposals within a bound. <see cref="Invariants"/> run after every step. Same
 /// seed, same run: the only randomness is the seeded <see cref="Random"/> instances.
 /// With <c>controllers</c>, every node also runs the controller (<see cref="ClusterSimulationControllers"/>)
@@ -100,6 +100,8 @@ internal sealed class ClusterSimulation
         public RaftCore? Core { get; set; }
         public int Incarnation { get; set; }
         public long ClockOffsetMs { get; set; }
+        /// <summary>SIGSTOP: until then (global time) the node neither ticks nor reads a message; its clock runs on.</summary>
+        public long PausedUntilMs { get; set; }
         public long Applied { get; set; }
         public ulong StateHash { get; set; }
     }
@@ -167,6 +169,11 @@ internal sealed class ClusterSimulation
             {
                 return; // the process (or the connection it was sent on) is gone
             }
+            if (_now < node.PausedUntilMs)
+            {
+                _network.Hold(message, node.PausedUntilMs);
+                return;
+            }
             Trace(node.Id, message.Envelope.Message, message.Envelope.Source);
             node.Core.Handle(message.Envelope, NodeClock(node));
             AfterStep(node);
@@ -180,6 +187,11 @@ internal sealed class ClusterSimulation
                 var ticked = _nodes[e.Node];
                 if (ticked.Core is null || ticked.Incarnation != e.Incarnation)
                 {
+                    return;
+                }
+                if (_now < ticked.PausedUntilMs)
+                {
+                    Schedule(ticked.PausedUntilMs - _now, e);
                     return;
                 }
                 ticked.Core.Tick(NodeClock(ticked));
@@ -210,7 +222,7 @@ internal sealed class ClusterSimulation
                 Schedule(_controllers is null ? _random.Next(5, 60) : _random.Next(50, 200), e);
                 break;
             case EventKind.Broker:
-                var asked = _controllers!.BrokerEvent(_nodes.Skip(1).Where(n => n.Core is { Role: RaftRole.Leader }).Select(n => n.Id).ToList());
+                var asked = _controllers!.BrokerEvent(_nodes.Skip(1).Where(n => n.Core is { Role: RaftRole.Leader } && _now >= n.PausedUntilMs).Select(n => n.Id).ToList());
                 if (asked > 0)
                 {
                     AfterStep(_nodes[asked]);
@@ -298,6 +310,7 @@ internal sealed class ClusterSimulation
     private void StartNode(SimNode node)
     {
         node.Incarnation++;
+        node.PausedUntilMs = 0;
         var config = new RaftConfig(node.Id, _voters)
         {
             ClusterId = "sim",
@@ -404,6 +417,14 @@ internal sealed class ClusterSimulation
             _network.HealAll();
             action = "heal";
         }
+        else if (roll < 76)
+        {
+            // SIGSTOP, the leader half the time: long enough for the others to elect, then it reads what queued up.
+            var leader = CurrentLeader();
+            var victim = leader is not null && _random.Next(2) == 0 ? leader : node;
+            victim.PausedUntilMs = Math.Max(victim.PausedUntilMs, _now + _random.Next(100, 1_500));
+            action = $"pause {victim.Id} until {victim.PausedUntilMs}";
+        }
         else if (roll < 82)
         {
             var jump = _random.Next(-1_000, 3_000);
@@ -414,9 +435,9 @@ internal sealed class ClusterSimulation
         else if (roll < 88)
         {
             var leader = CurrentLeader();
-            leader?.Core!.Resign(NodeClock(leader));
-            if (leader is not null)
+            if (leader is not null && _now >= leader.PausedUntilMs)
             {
+                leader.Core!.Resign(NodeClock(leader));
                 AfterStep(leader);
             }
             action = $"resign {leader?.Id}";
@@ -495,7 +516,7 @@ internal sealed class ClusterSimulation
     private void Propose()
     {
         // The client sends to whichever node it believes leads; a stale leader may accept and lose it.
-        var leaders = _nodes.Skip(1).Where(n => n.Core is { Role: RaftRole.Leader }).ToList();
+        var leaders = _nodes.Skip(1).Where(n => n.Core is { Role: RaftRole.Leader } && _now >= n.PausedUntilMs).ToList();
         if (leaders.Count > 0)
         {
             var leader = leaders[_random.Next(leaders.Count)];

@@ -79,6 +79,10 @@ internal sealed class SimulatedNetwork
         return true;
     }
 
+    /// <summary>Holds a message for a paused process: its kernel keeps the bytes, the process reads them at <paramref name="atMs"/>
+    /// (messages held together keep their order).</summary>
+    public void Hold(in InFlight message, long atMs) => _queue.Enqueue(message, (atMs, _seq++));
+
     public bool IsBlocked(int from, int to) => _blocked[from, to];
 
     /// <summary>Blocks traffic from <paramref name="from"/> to <paramref name="to"/> (one direction).</summary>
