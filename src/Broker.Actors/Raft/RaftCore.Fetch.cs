@@ -32,6 +32,9 @@ public sealed partial class RaftCore
         /// <summary>When we last answered this replica's fetch (successfully, in our epoch).</summary>
         public long LastResponseSentMs = long.MinValue;
 
+        /// <summary>The end of the entries that answer carried (-1: none): a fetch below it did not see the answer.</summary>
+        public long LastResponseEntriesEnd = -1;
+
         /// <summary>The latest answer this replica has demonstrably received: the one before its latest fetch
         /// (see <see cref="LeaderLeaseUntilMs"/>).</summary>
         public long AcknowledgedResponseMs = long.MinValue;
@@ -72,7 +75,10 @@ public sealed partial class RaftCore
             Reply(envelope, FetchError(request.CurrentLeaderEpoch < Epoch ? RaftErrors.FencedLeaderEpoch : RaftErrors.UnknownLeaderEpoch));
             return;
         }
-        NoteFetchAcknowledges(envelope.Source);
+        if (request.MaxWaitMs > 0)
+        {
+            NoteFetchAcknowledges(envelope.Source, request.FetchOffset);
+        }
         switch (ValidateFetch(request.FetchOffset, request.LastFetchedEpoch, out var boundary))
         {
             case FetchValidation.Snapshot:
@@ -289,11 +295,14 @@ public sealed partial class RaftCore
     private void SendFetch()
     {
         _pendingFetchSentMs = _now;
-        if (_heardFromLeaderAsFollower && _leaderRefusedFetchEpoch != Epoch)
+        var promises = _heardFromLeaderAsFollower && _leaderRefusedFetchEpoch != Epoch;
+        if (promises)
         {
             _lastFetchToLeaderMs = _now;
         }
-        _pendingFetchId = SendRequest(LeaderId, new FetchRequest(_config.ClusterId, NodeId, _config.FetchMaxWaitMs, Epoch,
+        // A fetch that promises nothing asks for an answer at once (MaxWaitMs 0), and the leader counts no lease on it:
+        // sent without an answer since we (re)joined, it proves nothing about what we heard.
+        _pendingFetchId = SendRequest(LeaderId, new FetchRequest(_config.ClusterId, NodeId, promises ? _config.FetchMaxWaitMs : 0, Epoch,
             _log.EndOffset, _log.LastEpoch, _log.LogStartOffset));
     }
 

@@ -15,7 +15,9 @@ namespace Broker.Actors.Raft;
 // majority with the leader counting itself. Any later leader needs the pre-votes of a majority, one of which made
 // a promise that covers the lease. Safe as long as, within one fetch timeout, the clocks of two voters drift
 // apart by less than the margin (fetch timeout - lease - FetchMaxWaitMs - one network delay, 500 ms by default)
-// and a restarted voter keeps out of elections for one lease (it forgot its promise). Only with pre-vote: without
+// and a restarted voter keeps out of elections for one lease (it forgot its promise), and request.timeout.ms is at least
+// fetch.timeout.ms (Kafka's defaults, 2 s each): a fetch resent sooner, queued at a paused leader together with the one
+// it replaces, would acknowledge the answer to that one, which the follower never saw. Only with pre-vote: without
 // it a voter grants a higher epoch's vote whatever it promised. Time is the core's: monotonic, fed by the caller.
 public sealed partial class RaftCore
 {
@@ -76,9 +78,12 @@ public sealed partial class RaftCore
 
     /// <summary>A voter's fetch shows it received our previous answer (it fetches again only after one arrives,
     /// or a request timeout after its previous fetch).</summary>
-    private void NoteFetchAcknowledges(int source)
+    private void NoteFetchAcknowledges(int source, long fetchOffset)
     {
-        if (_replicas.TryGetValue(source, out var replica) && replica.LastResponseSentMs > replica.AcknowledgedResponseMs)
+        // An answer that carried entries (or a snapshot id) is acknowledged only by a fetch past them: a fetch sent
+        // before the answer arrived (a resend, or a duplicate, read in one burst with it after a pause) proves nothing.
+        if (_replicas.TryGetValue(source, out var replica) && replica.LastResponseSentMs > replica.AcknowledgedResponseMs
+            && fetchOffset >= replica.LastResponseEntriesEnd)
         {
             replica.AcknowledgedResponseMs = replica.LastResponseSentMs;
         }
@@ -89,6 +94,10 @@ public sealed partial class RaftCore
         if (Role == RaftRole.Leader && response.ErrorCode == RaftErrors.None && _replicas.TryGetValue(envelope.Source, out var replica))
         {
             replica.LastResponseSentMs = _now;
+            var records = response.Records;
+            // A snapshot answer is taken in once the follower fetches from the snapshot's end.
+            replica.LastResponseEntriesEnd = response.SnapshotId is { } snapshot ? snapshot.Offset
+                : records.Count > 0 ? records[records.Count - 1].Offset + 1 : -1;
         }
         Reply(envelope, response);
     }

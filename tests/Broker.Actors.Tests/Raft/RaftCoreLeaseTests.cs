@@ -6,8 +6,9 @@ namespace Broker.Actors.Tests.Raft;
 /// The harness runs a 3-voter quorum with a 1000 ms fetch timeout: the lease is 500 ms.</summary>
 public sealed class RaftCoreLeaseTests
 {
-    private static FetchRequest Fetch(int replica, int leaderEpoch, long offset, int lastEpoch) =>
-        new(null, replica, 0, leaderEpoch, offset, lastEpoch, 0);
+    // MaxWaitMs 1: a fetch that long-polls is one a follower sends under its promise (0: one that promises nothing).
+    private static FetchRequest Fetch(int replica, int leaderEpoch, long offset, int lastEpoch, int maxWaitMs = 1) =>
+        new(null, replica, maxWaitMs, leaderEpoch, offset, lastEpoch, 0);
 
     private static VoteRequest Vote(int candidate, int epoch, bool preVote) => new(null, 1, epoch, candidate, 0, 0, preVote);
 
@@ -49,6 +50,24 @@ public sealed class RaftCoreLeaseTests
         Assert.Equal(RaftRole.Leader, h.Core.Role); // check-quorum runs on the next tick
         Assert.Equal(lastAnswer + 500, h.Core.LeaderLeaseUntilMs);
         Assert.True(h.Core.LeaderLeaseUntilMs < h.Now);
+    }
+
+    [Fact]
+    public void AFetchThatPromisesNothingOrShowsTheAnswerMissedAcknowledgesNothing()
+    {
+        var h = Leader();
+        h.Deliver(2, Fetch(2, h.Core.Epoch, 0, 0)); // answered with the leader-change record
+        // Still at offset 0: sent before that answer arrived (a resend or a duplicate read in one burst with the first).
+        h.Deliver(2, Fetch(2, h.Core.Epoch, 0, 0));
+        Assert.Equal(long.MinValue, h.Core.LeaderLeaseUntilMs);
+        // MaxWaitMs 0: a follower that has not heard from us since it (re)joined (restarted, or back from a failed
+        // pre-vote): it grants pre-votes meanwhile, so its fetch holds no lease.
+        h.Deliver(2, Fetch(2, h.Core.Epoch, h.Log.EndOffset, h.Log.LastEpoch, maxWaitMs: 0));
+        Assert.Equal(long.MinValue, h.Core.LeaderLeaseUntilMs);
+        var answeredAt = h.Now;
+        h.Now += 10;
+        h.Deliver(2, Fetch(2, h.Core.Epoch, h.Log.EndOffset, h.Log.LastEpoch));
+        Assert.Equal(answeredAt + 500, h.Core.LeaderLeaseUntilMs);
     }
 
     [Fact]

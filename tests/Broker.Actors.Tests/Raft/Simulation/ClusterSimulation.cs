@@ -317,7 +317,9 @@ internal sealed class ClusterSimulation
             ElectionTimeoutMs = 150,
             ElectionBackoffMaxMs = 150,
             FetchTimeoutMs = 300,
-            RequestTimeoutMs = 200,
+            // The lease assumes no fetch is resent within a fetch timeout (Kafka's defaults: 2 s each), so the runs that
+            // check it (pre-vote) use that; the others resend sooner, as under a shorter controller.quorum.request.timeout.ms.
+            RequestTimeoutMs = _preVote ? 300 : 200,
             FetchMaxWaitMs = 100,
             FetchMaxEntries = _fetchMaxEntries,
             PreVote = _preVote,

@@ -30,7 +30,9 @@ internal sealed class Invariants
     }
 
     /// <summary>One committed log position: what it holds and the state-machine hash after applying it.</summary>
-    public readonly record struct CommittedEntry(int Epoch, ulong ValueHash, ulong ChainHash);
+    /// <summary>A committed entry; <paramref name="KnownCommittedInEpoch"/> is the epoch of the node whose HW first
+    /// covered it (the epoch it was committed in, or later).</summary>
+    public readonly record struct CommittedEntry(int Epoch, ulong ValueHash, ulong ChainHash, int KnownCommittedInEpoch);
 
     private sealed class NodeWatch
     {
@@ -125,7 +127,7 @@ internal sealed class Invariants
             }
             else if (offset == _committed.Count)
             {
-                Commit(entry);
+                Commit(entry, core.Epoch);
             }
             else
             {
@@ -149,23 +151,39 @@ internal sealed class Invariants
         }
     }
 
-    /// <summary>Every committed entry must be in the log of every later leader (Raft's leader completeness).</summary>
+    /// <summary>Every committed entry must be in the log of every later leader (Raft's leader completeness): of the
+    /// epochs after the one it was committed in. A leader of an earlier epoch (a candidate paused before it counted
+    /// its votes, that wins once resumed) may lack it: it can commit nothing, everyone else being in later epochs.</summary>
     private void CheckLeaderCompleteness(int nodeId, int epoch, InMemoryRaftLog log)
     {
+        var required = _committed.Count;
+        while (required > 0 && _committed[required - 1].KnownCommittedInEpoch > epoch)
+        {
+            required--;
+        }
+        CheckLeaderHolds(nodeId, epoch, log, required);
+    }
+
+    private void CheckLeaderHolds(int nodeId, int epoch, InMemoryRaftLog log, int required)
+    {
+        if (required == 0)
+        {
+            return;
+        }
         if (log.LogStartOffset > _committed.Count)
         {
             throw new InvariantViolation($"leader {nodeId} epoch {epoch} log starts at {log.LogStartOffset}, past the committed end {_committed.Count}");
         }
-        if (log.EndOffset < _committed.Count)
+        if (log.EndOffset < required)
         {
-            throw new InvariantViolation($"leader {nodeId} epoch {epoch} log ends at {log.EndOffset}, missing committed entries up to {_committed.Count}");
+            throw new InvariantViolation($"leader {nodeId} epoch {epoch} log ends at {log.EndOffset}, missing committed entries up to {required}");
         }
         if (log.LatestSnapshot is { } snapshot && log.LogStartOffset > 0 && snapshot.Id.Offset == log.LogStartOffset
             && snapshot.Id.Epoch != _committed[(int)(snapshot.Id.Offset - 1)].Epoch)
         {
             throw new InvariantViolation($"leader {nodeId} snapshot {snapshot.Id} disagrees with the committed epoch");
         }
-        for (var offset = log.LogStartOffset; offset < _committed.Count; offset++)
+        for (var offset = log.LogStartOffset; offset < required; offset++)
         {
             var entry = log.Read(offset);
             var committed = _committed[(int)offset];
@@ -189,11 +207,11 @@ internal sealed class Invariants
         }
     }
 
-    private void Commit(in RaftEntry entry)
+    private void Commit(in RaftEntry entry, int reportedInEpoch)
     {
         var valueHash = HashValue(entry);
         var chain = Chain(ChainHashAt(_committed.Count), entry.Epoch, valueHash);
-        _committed.Add(new CommittedEntry(entry.Epoch, valueHash, chain));
+        _committed.Add(new CommittedEntry(entry.Epoch, valueHash, chain, reportedInEpoch));
         // Plain proposals are 8 bytes; controller batches start with their proposal id too.
         if (entry.Type == RaftRecordType.Data && entry.Value.Length >= 8)
         {
