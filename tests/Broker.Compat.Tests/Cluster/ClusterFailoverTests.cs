@@ -144,6 +144,25 @@ internal static class ClusterSetup
         }
     }
 
+    /// <summary>
+    /// After a paused leader resumed: it follows now (the leaders elected meanwhile keep leading, with their epochs,
+    /// in its own view too), it is back in every ISR and up in /cluster/members, and the stream goes on.
+    /// </summary>
+    public static async Task WaitForRejoinAsFollowerAsync(LocalCluster cluster, StreamingProducer producer, string topic, string what,
+        int victim, int[] led, int observer)
+    {
+        var step = TimeSpan.FromSeconds(60);
+        var rejoin = TimeSpan.FromSeconds(90);
+        var after = await ClusterWatch.WaitForAsync(cluster, $"{what}: back in every ISR", rejoin,
+            () => ClusterWatch.PartitionsAsync(cluster, observer, topic), s => s.FullyInSync);
+        await ClusterWatch.WaitForAsync(cluster, $"{what}: its own view has the new leaders", step,
+            () => ClusterWatch.PartitionsAsync(cluster, victim, topic),
+            s => led.All(p => s[p].Leader == after[p].Leader && s[p].LeaderEpoch == after[p].LeaderEpoch && s[p].Leader != victim));
+        await ClusterWatch.WaitForAsync(cluster, $"{what}: up in /cluster/members", rejoin,
+            () => ClusterWatch.MembersAsync(cluster, observer), m => m.Status.GetValueOrDefault(victim) == "up");
+        await producer.WaitForMoreAcksAsync(200, step, () => $"{what}\n{cluster.Logs(60)}");
+    }
+
     /// <summary>cluster_verify.py: every acknowledged record at its offset, values increasing per partition, none twice, no foreign record.</summary>
     public static async Task<JsonElement> VerifyAsync(LocalCluster cluster, string topic, int partitions, StreamingProducer producer, int acked)
     {

@@ -81,15 +81,7 @@ public sealed class ClusterIsolationTests
             Assert.True(outcomes.All(o => o != ErrorCode.None.ToString()),
                 $"{what}: the deposed leader acknowledged acks=all writes sent while it was isolated: {string.Join(", ", outcomes)}\n{cluster.Logs(60)}");
 
-            // It follows now: the leaders elected meanwhile keep leading, and it is back in every ISR.
-            var after = await ClusterWatch.WaitForAsync(cluster, $"{what}: back in every ISR", Rejoin,
-                () => ClusterWatch.PartitionsAsync(cluster, observer, Topic), s => s.FullyInSync);
-            await ClusterWatch.WaitForAsync(cluster, $"{what}: its own view has the new leaders", Step,
-                () => ClusterWatch.PartitionsAsync(cluster, victim, Topic),
-                s => led.All(p => s[p].Leader == after[p].Leader && s[p].LeaderEpoch == after[p].LeaderEpoch && s[p].Leader != victim));
-            await ClusterWatch.WaitForAsync(cluster, $"{what}: up in /cluster/members", Rejoin,
-                () => ClusterWatch.MembersAsync(cluster, observer), m => m.Status.GetValueOrDefault(victim) == "up");
-            await producer.WaitForMoreAcksAsync(200, Step, () => $"{what}\n{cluster.Logs(60)}");
+            await ClusterSetup.WaitForRejoinAsFollowerAsync(cluster, producer, Topic, what, victim, led, observer);
         }
         finally
         {
