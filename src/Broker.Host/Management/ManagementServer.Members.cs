@@ -1,4 +1,3 @@
-using Broker.Actors.Configs;
 using Broker.Actors.Metadata;
 using Broker.Protocol.Messages;
 using Microsoft.AspNetCore.Builder;
@@ -25,9 +24,9 @@ public sealed partial class ManagementServer
     private static async Task<IResult> ChangeMemberAsync(BrokerNode node, int id, bool leave)
     {
         var operation = leave ? "leave" : "down";
-        if (!node.Settings.ManagementHttpAllowStateChanges)
+        if (Forbidden(node, operation) is { } forbidden)
         {
-            return Answer(StatusCodes.Status403Forbidden, $"{operation} is disabled: set {BrokerConfigs.ManagementHttpAllowStateChanges}=true");
+            return forbidden;
         }
         var image = node.Metadata.Current;
         if (!image.Brokers.ContainsKey(id))
@@ -46,7 +45,7 @@ public sealed partial class ManagementServer
                 ? await node.Controller.LeaveBrokerAsync(id, -1).ConfigureAwait(false)
                 : await node.Controller.DownBrokerAsync(id).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NotControllerException or TimeoutException)
+        catch (Exception e) when (ControllerUnreachable(e))
         {
             return Answer(StatusCodes.Status503ServiceUnavailable, $"{operation} of node {id}: no active controller answered ({e.Message})");
         }

@@ -176,13 +176,18 @@ public sealed partial class ManagementServer
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NotControllerException or Network.Client.NodeConnectionException or TimeoutException or IOException)
+        catch (Exception e) when (ControllerUnreachable(e))
         {
             return Results.Json(new PartitionAdminError(ErrorCode.NotController.Name(), $"the active controller is unreachable: {e.Message}"), Json,
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 
+    /// <summary>A forwarded controller call found no active controller: it resigned, timed out, or its connection failed.</summary>
+    private static bool ControllerUnreachable(Exception e) =>
+        e is NotControllerException or Network.Client.NodeConnectionException or TimeoutException or IOException;
+
+    /// <summary>403 for a state-changing route while management.http.allow-state-changes is off.</summary>
     private static IResult? Forbidden(BrokerNode node, string operation) =>
         node.Settings.ManagementHttpAllowStateChanges ? null
         : Results.Json(new ManagementMessage($"{operation} is disabled: set {BrokerConfigs.ManagementHttpAllowStateChanges}=true"), Json,
